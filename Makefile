@@ -1,0 +1,42 @@
+# opsgate: two commands on a fresh Debian machine.
+#   make demo   set up, start the reference stack, run every suite against targets/local.yml
+#   make test   set up, start the reference stack, run opsgate's own self-tests (tests/)
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+# Debian packages of the reference stack and the browser checks.
+APT_PACKAGES := postgresql-15 redis-server nginx prometheus prometheus-alertmanager prometheus-node-exporter \
+	prometheus-postgres-exporter prometheus-redis-exporter chromium
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system-packages demo test up down lint clean
+
+setup: system-packages $(STAMP)
+
+system-packages:
+	@bash stack/install-packages.sh $(APT_PACKAGES)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "opsgate: installing the Python environment into $(VENV)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+up: setup
+	@$(PY) -m stack up
+
+down:
+	@$(PY) -m stack down
+
+demo: up
+	@$(PYTEST); status=$$?; echo; echo "opsgate: HTML report: reports/latest.html"; exit $$status
+
+test: up
+	@$(PYTEST) tests
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+
+clean: down
+	rm -rf .stack reports/*.html reports/*.xml

@@ -1,0 +1,1 @@
+"""Reference FastAPI application that the opsgate suites verify."""

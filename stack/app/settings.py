@@ -1,0 +1,57 @@
+"""Configuration, read once from OPSGATE_APP_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    jwt_secret: str
+    cors_origins: tuple[str, ...]
+    version: str
+    demo_user: str
+    demo_password: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        def require(name: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                raise SettingsError(f"{name} is not set")
+            return value
+
+        origins = env.get("OPSGATE_APP_CORS_ORIGINS", "")
+        return cls(
+            database_url=require("OPSGATE_APP_DATABASE_URL"),
+            redis_url=require("OPSGATE_APP_REDIS_URL"),
+            jwt_secret=require("OPSGATE_APP_JWT_SECRET"),
+            cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            version=env.get("OPSGATE_APP_VERSION", "").strip() or "1.4.0",
+            demo_user=env.get("OPSGATE_APP_DEMO_USER", "").strip() or "demo",
+            demo_password=env.get("OPSGATE_APP_DEMO_PASSWORD") or None,
+        )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in error messages, health output or logs."""
+        passwords = (urlsplit(url).password for url in (self.database_url, self.redis_url))
+        return tuple(s for s in (*passwords, self.jwt_secret, self.demo_password) if s)
+
+
+def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
+    """Summarise an exception in one line (class and first message line) with secrets masked."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text

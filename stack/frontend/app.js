@@ -1,0 +1,76 @@
+// Status page: renders the readiness checks and the item list from the API on the same origin.
+(function () {
+  "use strict";
+
+  const apiBase = (window.OPSGATE_CONFIG || {}).apiBase || "/api/v1";
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function showError(message, err) {
+    console.error(message, err);
+    const box = document.getElementById("error");
+    box.textContent = box.hidden ? message : box.textContent + " " + message;
+    box.hidden = false;
+  }
+
+  // Readiness answers 503 with a full body when degraded, so that status is data, not a failure.
+  async function getJson(path, okStatuses) {
+    const response = await fetch(apiBase + path, { headers: { Accept: "application/json" } });
+    if (!okStatuses.includes(response.status)) {
+      throw new Error("GET " + apiBase + path + " returned HTTP " + response.status);
+    }
+    return response.json();
+  }
+
+  function describeCheck(check) {
+    if (!check.ok) return check.error || "failing";
+    if ("latency_ms" in check) return "ok (" + check.latency_ms.toFixed(1) + " ms)";
+    return "ok (revision " + check.current + ")";
+  }
+
+  function renderStatus(health) {
+    const overall = document.getElementById("overall");
+    overall.textContent = health.status;
+    overall.className = "badge " + (health.status === "ok" ? "ok" : "bad");
+    document.getElementById("version").textContent = health.version;
+
+    const checks = document.getElementById("checks");
+    checks.replaceChildren();
+    Object.keys(health.checks).forEach(function (name) {
+      const check = health.checks[name];
+      checks.append(el("dt", null, name), el("dd", check.ok ? "ok" : "bad", describeCheck(check)));
+    });
+  }
+
+  function renderItems(data) {
+    const list = document.getElementById("items");
+    list.replaceChildren();
+    data.items.forEach(function (item) {
+      const li = el("li");
+      li.append(el("strong", null, item.name));
+      if (item.description) li.append(el("span", "description", item.description));
+      list.append(li);
+    });
+    list.dataset.loaded = "true"; // lets CSS show an empty-state hint without adding an <li>
+  }
+
+  async function load() {
+    try {
+      renderStatus(await getJson("/health", [200, 503]));
+    } catch (err) {
+      showError("Could not load the service status.", err);
+    }
+    try {
+      renderItems(await getJson("/items", [200]));
+    } catch (err) {
+      showError("Could not load the items.", err);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", load);
+})();

@@ -1,0 +1,1 @@
+window.OPSGATE_CONFIG = { apiBase: "/api/v1" };

@@ -1,0 +1,505 @@
+"""The servers of the reference stack: how each is configured, started, reloaded and probed.
+
+Every service declares the files it wants on disk (configs, env files, the frontend). `converge` writes the
+ones that differ and reloads or restarts the service, so any fault that rewrote a file is healed by it.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import redis
+import requests
+from psycopg import sql
+
+from stack.config import (
+    APP_DB,
+    APP_ROLE,
+    CORS_ORIGINS,
+    DEMO_USER,
+    FRONTEND_SOURCE,
+    HOST,
+    MONITOR_ROLE,
+    PORTS,
+    ROOT,
+    SECRETS,
+    SERVER_NAMES,
+    SERVICE_USER,
+    STATE,
+    TEMPLATES,
+    app_dsn,
+    redis_url,
+)
+from stack.pki import Authority, ensure_authority, issue_server_cert
+from stack.process import NotReady
+
+PROBE_TIMEOUT = 1.0
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_DATA = STATE / "postgres" / "data"
+PG_SOCKET_DIR = STATE / "postgres" / "run"
+PKI = STATE / "pki"
+WWW = STATE / "www"
+
+
+def render(template: str, **values: object) -> str:
+    text = (TEMPLATES / template).read_text()
+    text = re.sub(r"\{\{(\w+)\}\}", lambda m: str(values[m[1]]), text)
+    return text
+
+
+def write_changed(files: dict[Path, str]) -> bool:
+    """Write the files whose content differs from what is on disk; True if any was written."""
+    changed = False
+    for path, content in files.items():
+        if not path.exists() or path.read_text() != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+            changed = True
+    return changed
+
+
+def env_file(values: dict[str, str]) -> str:
+    return "".join(f"{key}={value}\n" for key, value in values.items())
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {key: value for key, value in pairs}
+
+
+def run_as_user() -> str | None:
+    """The unprivileged account servers run as when we are root (created on first use)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
+            check=True,
+        )
+    return SERVICE_USER
+
+
+def _service_gid() -> int | None:
+    user = run_as_user()
+    return pwd.getpwnam(user).pw_gid if user else None
+
+
+def give_to_service_user(*paths: Path) -> None:
+    user = run_as_user()
+    if user is None:
+        return
+    account = pwd.getpwnam(user)
+    uid, gid = account.pw_uid, account.pw_gid
+    for top in paths:
+        for path in [top, *top.rglob("*")]:
+            os.chown(path, uid, gid)
+
+
+# -- readiness probes: return quietly when serving, raise NotReady otherwise ------------------------------------
+
+
+def probe_http(url: str, expect: int = 200) -> Callable[[], None]:
+    def probe() -> None:
+        try:
+            status = requests.get(url, timeout=PROBE_TIMEOUT, allow_redirects=False).status_code
+        except requests.RequestException as exc:
+            raise NotReady(f"{url}: {type(exc).__name__}") from None
+        if status != expect:
+            raise NotReady(f"{url}: HTTP {status}")
+
+    return probe
+
+
+def probe_postgres() -> None:
+    try:
+        admin_connection().close()
+    except psycopg.Error as exc:
+        raise NotReady(str(exc).strip().splitlines()[0]) from None
+
+
+def probe_redis() -> None:
+    try:
+        redis.Redis.from_url(redis_url(), socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT).ping()
+    except redis.RedisError as exc:
+        raise NotReady(str(exc)) from None
+
+
+def probe_tcp(port: int) -> Callable[[], None]:
+    def probe() -> None:
+        try:
+            socket.create_connection((HOST, port), timeout=PROBE_TIMEOUT).close()
+        except OSError as exc:
+            raise NotReady(f"{HOST}:{port}: {exc.strerror or exc}") from None
+
+    return probe
+
+
+def admin_connection(dbname: str = "postgres") -> psycopg.Connection:
+    """A superuser session over the cluster's Unix socket (trust auth, never exposed on TCP)."""
+    return psycopg.connect(
+        host=str(PG_SOCKET_DIR),
+        port=PORTS["postgres"],
+        user="postgres",
+        dbname=dbname,
+        connect_timeout=2,
+        autocommit=True,
+    )
+
+
+# -- service definitions ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    name: str
+    port: int
+    url: str
+    command: Callable[[], list[str]]
+    ready: Callable[[], None]
+    files: Callable[[], dict[Path, str]] = dict
+    reload: Callable[[int], None] | None = None  # applies changed files in place; None means restart
+    stop_signal: int = signal.SIGTERM
+    depends_on: tuple[str, ...] = ()
+    as_service_user: bool = False
+    env_path: Path | None = None
+    prepare: Callable[[], None] | None = None
+    after_ready: Callable[[], None] | None = None
+    data_dir: Path | None = None
+    config: Path | None = None
+
+    def environment(self) -> dict[str, str]:
+        return read_env_file(self.env_path) if self.env_path and self.env_path.exists() else {}
+
+
+def children(pid: int) -> set[int]:
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                kids.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return kids
+
+
+def reload_by_signal(pid: int) -> None:
+    os.kill(pid, signal.SIGHUP)
+
+
+def reload_nginx(pid: int, timeout: float = 10.0) -> None:
+    """SIGHUP, then wait for the new workers: nginx applies a config asynchronously and keeps the old one if
+    the new one is invalid."""
+    before = children(pid)
+    os.kill(pid, signal.SIGHUP)
+    deadline = time.monotonic() + timeout
+    while not children(pid) - before:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"nginx did not apply its new configuration; see {STATE / 'nginx' / 'error.log'}")
+        time.sleep(0.05)
+
+
+def reload_over_http(port_key: str) -> Callable[[int], None]:
+    """Prometheus and Alertmanager reload synchronously on POST /-/reload and answer an error if it failed."""
+
+    def reload(_pid: int) -> None:
+        response = requests.post(_http(port_key, "/-/reload"), timeout=10)
+        if response.status_code != 200:
+            raise RuntimeError(f"{port_key} rejected its new configuration: {response.text.strip()[:200]}")
+
+    return reload
+
+
+def _postgres_files() -> dict[Path, str]:
+    return {
+        STATE / "postgres" / "opsgate.conf": render("postgresql.conf", host=HOST, port=PORTS["postgres"], state=STATE)
+    }
+
+
+def _initdb() -> None:
+    """Create the cluster on first use; its postgresql.conf includes our rendered settings file."""
+    PG_SOCKET_DIR.mkdir(parents=True, exist_ok=True)
+    if not (PG_DATA / "PG_VERSION").exists():
+        PG_DATA.mkdir(parents=True, exist_ok=True)
+        give_to_service_user(STATE / "postgres")
+        initdb = [str(PG_BIN / "initdb"), "-D", str(PG_DATA), "-U", "postgres", "-E", "UTF8", "--locale=C"]
+        result = subprocess.run(
+            [*initdb, "--auth-local=trust", "--auth-host=scram-sha-256"],
+            capture_output=True,
+            text=True,
+            user=run_as_user(),
+            group=_service_gid(),
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"initdb failed: {result.stderr.strip().splitlines()[-1]}")
+        with (PG_DATA / "postgresql.conf").open("a") as conf:
+            conf.write(f"\ninclude = '{STATE / 'postgres' / 'opsgate.conf'}'\n")
+    give_to_service_user(STATE / "postgres")
+
+
+def _bootstrap_postgres() -> None:
+    """Roles, database and extension the app and the exporters need; passwords follow the environment."""
+    with admin_connection() as conn:
+        for role, key, extra in (
+            (APP_ROLE, "OPSGATE_PG_PASSWORD", sql.SQL("")),
+            (MONITOR_ROLE, "OPSGATE_PG_MONITOR_PASSWORD", sql.SQL(" IN ROLE pg_monitor")),
+        ):
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)) + extra)
+            conn.execute(
+                sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(SECRETS[key]))
+            )
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (APP_DB,)).fetchone():
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(APP_DB), sql.Identifier(APP_ROLE))
+            )
+    with admin_connection(APP_DB) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+
+APP_ENV = STATE / "app" / "app.env"
+APP_METRICS_DIR = STATE / "app" / "metrics"
+
+
+def app_settings(cors_origins: tuple[str, ...] = CORS_ORIGINS) -> dict[str, str]:
+    return {
+        "OPSGATE_APP_DATABASE_URL": app_dsn(),
+        "OPSGATE_APP_REDIS_URL": redis_url(),
+        "OPSGATE_APP_JWT_SECRET": SECRETS["OPSGATE_JWT_SECRET"],
+        "OPSGATE_APP_CORS_ORIGINS": ",".join(cors_origins),
+        "OPSGATE_APP_DEMO_USER": DEMO_USER,
+        "OPSGATE_APP_DEMO_PASSWORD": SECRETS["OPSGATE_DEMO_PASSWORD"],
+        "PROMETHEUS_MULTIPROC_DIR": str(APP_METRICS_DIR),
+    }
+
+
+def manage_app(*args: str) -> None:
+    """Run the app's management CLI (migrations, seed data) with the app's settings."""
+    result = subprocess.run(
+        [sys.executable, "-m", "stack.app.manage", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **read_env_file(APP_ENV)},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"stack.app.manage {' '.join(args)}: {(result.stderr or result.stdout).strip()}")
+
+
+def _prepare_app() -> None:
+    # Multiprocess metrics files of a previous run would be summed into the new one.
+    shutil.rmtree(APP_METRICS_DIR, ignore_errors=True)
+    APP_METRICS_DIR.mkdir(parents=True)
+    manage_app("upgrade")
+    manage_app("seed")
+
+
+def nginx_files(upstream_port: int = PORTS["app"]) -> dict[Path, str]:
+    user = run_as_user()
+    files = {
+        STATE / "nginx" / "nginx.conf": render(
+            "nginx.conf",
+            state=STATE,
+            host=HOST,
+            http_port=PORTS["nginx_http"],
+            https_port=PORTS["nginx_https"],
+            server_names=" ".join(SERVER_NAMES),
+            upstream=f"{HOST}:{upstream_port}",
+            user_directive=f"user {user} {user};" if user else "",
+        )
+    }
+    files.update({WWW / source.name: source.read_text() for source in sorted(FRONTEND_SOURCE.iterdir())})
+    return files
+
+
+def _prepare_nginx() -> None:
+    """Issue the server certificate on first use; make the worker-writable temp directories."""
+    ca = ensure_authority(PKI)
+    if not (PKI / "server.pem").exists():
+        issue_healthy_server_cert(ca)
+    for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (STATE / "nginx" / "tmp" / temp).mkdir(parents=True, exist_ok=True)
+    give_to_service_user(STATE / "nginx" / "tmp")
+
+
+def issue_healthy_server_cert(ca: Authority | None = None) -> None:
+    issue_server_cert(ca or ensure_authority(PKI), (*SERVER_NAMES, HOST), PKI / "server.pem", PKI / "server.key")
+
+
+def _prometheus_files() -> dict[Path, str]:
+    ports = {f"{name}_port": port for name, port in PORTS.items()}
+    return {
+        STATE / "prometheus" / "prometheus.yml": render("prometheus.yml", state=STATE, host=HOST, **ports),
+        STATE / "prometheus" / "alerts.yml": (TEMPLATES / "alerts.yml").read_text(),
+    }
+
+
+def _exporter_env(name: str, values: dict[str, str]) -> Callable[[], dict[Path, str]]:
+    return lambda: {STATE / name / f"{name}.env": env_file(values)}
+
+
+def _http(port_key: str, path: str = "") -> str:
+    return f"http://{HOST}:{PORTS[port_key]}{path}"
+
+
+SERVICES: list[Service] = [
+    Service(
+        name="postgres",
+        port=PORTS["postgres"],
+        url=f"postgresql://{HOST}:{PORTS['postgres']}/{APP_DB}",
+        command=lambda: [str(PG_BIN / "postgres"), "-D", str(PG_DATA)],
+        ready=probe_postgres,
+        files=_postgres_files,
+        reload=reload_by_signal,
+        stop_signal=signal.SIGINT,  # "fast" shutdown: SIGTERM would wait for every client to leave
+        as_service_user=True,
+        prepare=_initdb,
+        after_ready=_bootstrap_postgres,
+        data_dir=PG_DATA,
+        config=STATE / "postgres" / "opsgate.conf",
+    ),
+    Service(
+        name="redis",
+        port=PORTS["redis"],
+        url=f"redis://{HOST}:{PORTS['redis']}/0",
+        command=lambda: ["redis-server", str(STATE / "redis" / "redis.conf")],
+        ready=probe_redis,
+        files=lambda: {
+            STATE / "redis" / "redis.conf": render(
+                "redis.conf", host=HOST, port=PORTS["redis"], password=SECRETS["OPSGATE_REDIS_PASSWORD"], state=STATE
+            )
+        },
+        data_dir=STATE / "redis",
+        config=STATE / "redis" / "redis.conf",
+    ),
+    Service(
+        name="app",
+        port=PORTS["app"],
+        url=_http("app"),
+        command=lambda: [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "stack.app.main:app",
+            "--host",
+            HOST,
+            "--port",
+            str(PORTS["app"]),
+            "--workers",
+            "2",
+            "--timeout-graceful-shutdown",
+            "3",
+        ],
+        ready=probe_http(_http("app", "/health")),
+        files=lambda: {APP_ENV: env_file(app_settings())},
+        depends_on=("postgres",),
+        env_path=APP_ENV,
+        prepare=_prepare_app,
+        config=APP_ENV,
+    ),
+    Service(
+        name="nginx",
+        port=PORTS["nginx_https"],
+        url=f"https://localhost:{PORTS['nginx_https']}",
+        command=lambda: [
+            "nginx",
+            "-p",
+            str(STATE / "nginx"),
+            "-e",
+            str(STATE / "nginx" / "error.log"),
+            "-c",
+            str(STATE / "nginx" / "nginx.conf"),
+        ],
+        ready=probe_http(_http("nginx_http", "/"), expect=301),
+        files=nginx_files,
+        reload=reload_nginx,
+        stop_signal=signal.SIGQUIT,  # graceful: finish in-flight requests
+        prepare=_prepare_nginx,
+        data_dir=WWW,
+        config=STATE / "nginx" / "nginx.conf",
+    ),
+    Service(
+        name="prometheus",
+        port=PORTS["prometheus"],
+        url=_http("prometheus"),
+        command=lambda: [
+            "prometheus",
+            f"--config.file={STATE / 'prometheus' / 'prometheus.yml'}",
+            f"--storage.tsdb.path={STATE / 'prometheus' / 'data'}",
+            f"--web.listen-address={HOST}:{PORTS['prometheus']}",
+            "--web.enable-lifecycle",
+            "--storage.tsdb.retention.time=2d",
+        ],
+        ready=probe_http(_http("prometheus", "/-/ready")),
+        files=_prometheus_files,
+        reload=reload_over_http("prometheus"),
+        data_dir=STATE / "prometheus" / "data",
+        config=STATE / "prometheus" / "prometheus.yml",
+    ),
+    Service(
+        name="alertmanager",
+        port=PORTS["alertmanager"],
+        url=_http("alertmanager"),
+        command=lambda: [
+            "prometheus-alertmanager",
+            f"--config.file={STATE / 'alertmanager' / 'alertmanager.yml'}",
+            f"--storage.path={STATE / 'alertmanager' / 'data'}",
+            f"--web.listen-address={HOST}:{PORTS['alertmanager']}",
+            "--cluster.listen-address=",
+        ],
+        ready=probe_http(_http("alertmanager", "/-/ready")),
+        files=lambda: {STATE / "alertmanager" / "alertmanager.yml": render("alertmanager.yml")},
+        reload=reload_over_http("alertmanager"),
+        data_dir=STATE / "alertmanager" / "data",
+        config=STATE / "alertmanager" / "alertmanager.yml",
+    ),
+    Service(
+        name="node-exporter",
+        port=PORTS["node_exporter"],
+        url=_http("node_exporter", "/metrics"),
+        command=lambda: ["prometheus-node-exporter", f"--web.listen-address={HOST}:{PORTS['node_exporter']}"],
+        ready=probe_http(_http("node_exporter", "/metrics")),
+    ),
+    Service(
+        name="postgres-exporter",
+        port=PORTS["postgres_exporter"],
+        url=_http("postgres_exporter", "/metrics"),
+        command=lambda: ["prometheus-postgres-exporter", f"--web.listen-address={HOST}:{PORTS['postgres_exporter']}"],
+        ready=probe_http(_http("postgres_exporter", "/")),  # /metrics waits on the database
+        files=_exporter_env(
+            "postgres-exporter",
+            {"DATA_SOURCE_NAME": app_dsn(MONITOR_ROLE, "OPSGATE_PG_MONITOR_PASSWORD") + "?sslmode=disable"},
+        ),
+        env_path=STATE / "postgres-exporter" / "postgres-exporter.env",
+        config=STATE / "postgres-exporter" / "postgres-exporter.env",
+    ),
+    Service(
+        name="redis-exporter",
+        port=PORTS["redis_exporter"],
+        url=_http("redis_exporter", "/metrics"),
+        command=lambda: [
+            "prometheus-redis-exporter",
+            f"-redis.addr=redis://{HOST}:{PORTS['redis']}",
+            f"-web.listen-address={HOST}:{PORTS['redis_exporter']}",
+        ],
+        ready=probe_http(_http("redis_exporter", "/metrics")),
+        files=_exporter_env("redis-exporter", {"REDIS_PASSWORD": SECRETS["OPSGATE_REDIS_PASSWORD"]}),
+        env_path=STATE / "redis-exporter" / "redis-exporter.env",
+        config=STATE / "redis-exporter" / "redis-exporter.env",
+    ),
+]
+BY_NAME = {service.name: service for service in SERVICES}
