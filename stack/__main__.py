@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from stack import ServiceStatus, Stack, StackError
+from stack.core import ServiceStatus, Stack, StackError
 from stack.faults import FAULTS
 from stack.services import BY_NAME
 

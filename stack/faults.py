@@ -29,7 +29,7 @@ from stack.services import (
 )
 
 if TYPE_CHECKING:
-    from stack import Stack
+    from stack.core import Stack
 
 SLOW_PROXY = "slow-proxy"
 SLOW_PROXY_DELAY_S = 1.5

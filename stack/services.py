@@ -201,13 +201,18 @@ def reload_by_signal(pid: int) -> None:
 
 
 def reload_nginx(pid: int, timeout: float = 10.0) -> None:
-    """SIGHUP, then wait for the new workers: nginx applies a config asynchronously and keeps the old one if
-    the new one is invalid."""
-    before = children(pid)
+    """SIGHUP, then wait until new workers serve and the old ones have left: nginx applies a config
+    asynchronously, and keeps the old one (no new workers) when the new one is invalid."""
+    old = children(pid)
     os.kill(pid, signal.SIGHUP)
     deadline = time.monotonic() + timeout
-    while not children(pid) - before:
+    while True:
+        current = children(pid)
+        if current - old and not current & old:
+            return
         if time.monotonic() > deadline:
+            if current - old:
+                return  # applied; an old worker is still finishing a long request
             raise RuntimeError(f"nginx did not apply its new configuration; see {STATE / 'nginx' / 'error.log'}")
         time.sleep(0.05)
 

@@ -1,0 +1,190 @@
+"""The Stack: bring the reference stack up and down, report its state, inject and heal faults."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from stack import process
+from stack.config import STATE
+from stack.faults import FAULTS, Fault
+from stack.process import StackError
+from stack.services import BY_NAME, SERVICES, Service, run_as_user, write_changed
+
+READY_DEADLINE = 30.0
+FAULTS_FILE = STATE / "faults.json"
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    state: str  # "up" | "down"
+    pid: int | None
+    port: int
+    url: str
+    config: str | None
+    data_dir: str | None
+    log: str
+
+
+def wait_ready(service: Service, deadline: float = READY_DEADLINE) -> None:
+    process.wait_ready(service.name, service.ready, deadline)
+
+
+class Stack:
+    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
+        self._progress = progress or (lambda _message: None)
+
+    # -- single services ---------------------------------------------------------------------------------------
+
+    def start(self, name: str) -> None:
+        """Start a stopped service with the files on disk as they are (see `converge` for the healthy ones)."""
+        service = BY_NAME[name]
+        if service.prepare:
+            service.prepare()
+        user = run_as_user() if service.as_service_user else None
+        process.spawn(name, service.command(), env=service.environment(), cwd=STATE.parent, user=user)
+        wait_ready(service)
+        if service.after_ready:
+            service.after_ready()
+
+    def stop(self, name: str) -> None:
+        process.stop(name, BY_NAME[name].stop_signal)
+
+    def reload(self, name: str) -> None:
+        """Apply the files on disk to the running service (restart where it cannot reload in place)."""
+        service, pid = BY_NAME[name], process.running_pid(name)
+        if pid is None:
+            raise StackError(f"{name} is not running; `python -m stack up` first")
+        if service.reload:
+            service.reload(pid)
+        else:
+            self.restart(name)
+
+    def restart(self, name: str) -> None:
+        self.stop(name)
+        self.start(name)
+
+    def converge(self, name: str) -> str:
+        """Bring one service to its healthy configuration and running state; says what it had to do."""
+        service = BY_NAME[name]
+        changed = write_changed(service.files())
+        pid = process.running_pid(name)
+        if pid is None:
+            self.start(name)
+            return "started"
+        action = "running"
+        if process.is_frozen(pid):
+            process.signal_group(pid, signal.SIGCONT)
+            action = "thawed"
+        if changed:
+            self.reload(name)
+            if not service.reload:
+                return "restarted"
+            action = "reloaded"
+        wait_ready(service)
+        if service.after_ready:
+            service.after_ready()
+        return action
+
+    # -- the whole stack ---------------------------------------------------------------------------------------
+
+    def up(self) -> list[ServiceStatus]:
+        """Start or repair every service in dependency order, in parallel; then undo any fault still active."""
+        STATE.mkdir(exist_ok=True)
+        done = {service.name: threading.Event() for service in SERVICES}
+        failures: dict[str, str] = {}
+
+        def bring_up(service: Service) -> None:
+            began = time.monotonic()
+            try:
+                for dependency in service.depends_on:
+                    done[dependency].wait()
+                    if dependency in failures:
+                        raise StackError(f"needs {dependency}, which is not up")
+                action = self.converge(service.name)
+                self._progress(f"  {service.name:<18} {action:<10} {time.monotonic() - began:5.1f} s")
+            except Exception as exc:  # report every service's failure, not just the first
+                failures[service.name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                self._progress(f"  {service.name:<18} FAILED     {failures[service.name]}")
+            finally:
+                done[service.name].set()
+
+        with ThreadPoolExecutor(max_workers=len(SERVICES)) as pool:
+            list(pool.map(bring_up, SERVICES))
+        if failures:
+            raise StackError("; ".join(f"{name}: {reason}" for name, reason in failures.items()))
+        for name in self.active_faults():
+            FAULTS[name].undo(self)
+        FAULTS_FILE.unlink(missing_ok=True)
+        return self.status()
+
+    def down(self) -> None:
+        """Stop every process we started: fault helpers, then services, dependents first."""
+        for name in process.recorded_names():
+            if name not in BY_NAME:
+                process.stop(name)
+        for service in reversed(SERVICES):
+            self.stop(service.name)
+
+    def status(self) -> list[ServiceStatus]:
+        return [_status(service) for service in SERVICES]
+
+    def logs(self, name: str, lines: int = 100) -> str:
+        if name not in BY_NAME:
+            raise StackError(f"unknown service {name!r} (services: {', '.join(BY_NAME)})")
+        try:
+            text = process.log_path(name).read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    # -- faults ------------------------------------------------------------------------------------------------
+
+    def active_faults(self) -> list[str]:
+        try:
+            return json.loads(FAULTS_FILE.read_text())
+        except (OSError, ValueError):
+            return []
+
+    def _record_faults(self, names: Iterable[str]) -> None:
+        FAULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        FAULTS_FILE.write_text(json.dumps(sorted(set(names))))
+
+    def fault(self, name: str) -> None:
+        fault = _fault(name)
+        self._record_faults([*self.active_faults(), name])
+        fault.inject(self)
+
+    def heal(self, name: str) -> None:
+        fault = _fault(name)
+        for service in fault.services:
+            self.converge(service)
+        fault.undo(self)
+        self._record_faults(set(self.active_faults()) - {name})
+
+
+def _fault(name: str) -> Fault:
+    if name not in FAULTS:
+        raise StackError(f"unknown fault {name!r}; `python -m stack faults` lists them")
+    return FAULTS[name]
+
+
+def _status(service: Service) -> ServiceStatus:
+    pid = process.running_pid(service.name)
+    up = pid is not None and not process.is_frozen(pid)
+    return ServiceStatus(
+        name=service.name,
+        state="up" if up else "down",
+        pid=pid,
+        port=service.port,
+        url=service.url,
+        config=str(service.config) if service.config else None,
+        data_dir=str(service.data_dir) if service.data_dir else None,
+        log=str(process.log_path(service.name)),
+    )

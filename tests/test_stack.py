@@ -1,0 +1,165 @@
+"""The reference stack: every service answers; every fault really breaks what it names and heal repairs it.
+
+Probes here talk to the servers directly (psycopg, redis-py, HTTP), independently of opsgate's checks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+import requests
+
+from stack import process
+from stack.config import CORS_ORIGINS, PORTS, SECRETS
+from stack.core import Stack
+from stack.faults import FAULTS
+
+pytestmark = pytest.mark.stack
+
+CA = str(Path(__file__).resolve().parent.parent / ".stack" / "pki" / "ca.pem")
+PUBLIC = f"https://localhost:{PORTS['nginx_https']}"
+TIMEOUT = 5
+
+
+def pg_select_one() -> object:
+    dsn = f"postgresql://app:{SECRETS['OPSGATE_PG_PASSWORD']}@127.0.0.1:{PORTS['postgres']}/app"
+    try:
+        with psycopg.connect(dsn, connect_timeout=TIMEOUT) as conn:
+            return conn.execute("SELECT 1").fetchone()[0]
+    except psycopg.OperationalError:
+        return "unreachable"
+
+
+def redis_ping() -> object:
+    client = redis.Redis(port=PORTS["redis"], password=SECRETS["OPSGATE_REDIS_PASSWORD"], socket_timeout=TIMEOUT)
+    try:
+        return client.ping()
+    except redis.ConnectionError:
+        return "unreachable"
+
+
+def http_status(url: str, **kwargs: object) -> object:
+    try:
+        return requests.request(kwargs.pop("method", "GET"), url, verify=CA, timeout=TIMEOUT, **kwargs).status_code
+    except requests.ConnectionError:
+        return "refused"
+
+
+def public_health_latency() -> str:
+    began = time.monotonic()
+    requests.get(f"{PUBLIC}/health", verify=CA, timeout=TIMEOUT)
+    # The fault adds 1.5 s per request; a healthy loopback round trip takes milliseconds.
+    return "slow" if time.monotonic() - began > 1.0 else "fast"
+
+
+def frontend_api_base() -> str:
+    body = requests.get(f"{PUBLIC}/config.js", verify=CA, timeout=TIMEOUT).text
+    return "same-origin" if 'apiBase: "/api/v1"' in body else body.strip()
+
+
+def cors_preflight() -> object:
+    headers = {"Origin": CORS_ORIGINS[0], "Access-Control-Request-Method": "GET"}
+    return http_status(f"{PUBLIC}/api/v1/items", method="OPTIONS", headers=headers)
+
+
+# fault -> (what to observe, the healthy observation, the broken observation)
+OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
+    "app-down": (lambda: http_status(f"http://127.0.0.1:{PORTS['app']}/health"), 200, "refused"),
+    "redis-down": (redis_ping, True, "unreachable"),
+    "postgres-down": (pg_select_one, 1, "unreachable"),
+    "app-slow": (public_health_latency, "fast", "slow"),
+    "app-500": (lambda: http_status(f"{PUBLIC}/api/v1/items"), 200, 500),
+    "frontend-broken": (lambda: http_status(f"{PUBLIC}/app.js"), 200, 404),
+    "frontend-wrong-api": (
+        frontend_api_base,
+        "same-origin",
+        'window.OPSGATE_CONFIG = { apiBase: "https://127.0.0.1:1/api/v1" };',
+    ),
+    "cors-origin-removed": (cors_preflight, 200, 400),
+}
+
+
+def test_every_fault_has_an_observation() -> None:
+    assert set(OBSERVATIONS) == set(FAULTS)
+
+
+def test_every_service_is_up(stack: Stack) -> None:
+    assert {row.name: row.state for row in stack.status()} == {row.name: "up" for row in stack.status()}
+
+
+SERVICE_PROBES: dict[str, Callable[[], object]] = {
+    "postgres": pg_select_one,
+    "redis": redis_ping,
+    "app": lambda: http_status(f"http://127.0.0.1:{PORTS['app']}/api/v1/health"),
+    "nginx": lambda: http_status(f"{PUBLIC}/api/v1/health"),
+    "prometheus": lambda: http_status(f"http://127.0.0.1:{PORTS['prometheus']}/-/ready"),
+    "alertmanager": lambda: http_status(f"http://127.0.0.1:{PORTS['alertmanager']}/-/ready"),
+    "node-exporter": lambda: http_status(f"http://127.0.0.1:{PORTS['node_exporter']}/metrics"),
+    "postgres-exporter": lambda: http_status(f"http://127.0.0.1:{PORTS['postgres_exporter']}/metrics"),
+    "redis-exporter": lambda: http_status(f"http://127.0.0.1:{PORTS['redis_exporter']}/metrics"),
+}
+
+
+@pytest.mark.parametrize("service", SERVICE_PROBES)
+def test_service_answers_on_its_port(stack: Stack, service: str) -> None:
+    assert SERVICE_PROBES[service]() in (1, True, 200)
+
+
+def test_http_redirects_to_https(stack: Stack) -> None:
+    response = requests.get(f"http://localhost:{PORTS['nginx_http']}/items?x=1", allow_redirects=False, timeout=5)
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"{PUBLIC}/items?x=1"
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_fault_breaks_and_heal_restores(stack: Stack, name: str) -> None:
+    observe, healthy, broken = OBSERVATIONS[name]
+    assert observe() == healthy, "the stack must be healthy before the fault"
+    stack.fault(name)
+    try:
+        assert name in stack.active_faults()
+        assert observe() == broken
+    finally:
+        stack.heal(name)
+    assert observe() == healthy
+    assert name not in stack.active_faults()
+
+
+def test_up_heals_every_active_fault(stack: Stack) -> None:
+    for name in ("app-500", "frontend-wrong-api"):
+        stack.fault(name)
+    stack.up()
+    assert stack.active_faults() == []
+    for name in ("app-500", "frontend-wrong-api"):
+        observe, healthy, _ = OBSERVATIONS[name]
+        assert observe() == healthy
+
+
+def _processes_in_groups(groups: set[int]) -> set[int]:
+    """Live (non-zombie) processes whose process group is one of ours: masters and their workers."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) in groups and fields[0] not in ("Z", "X"):
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_down_leaves_no_process_then_up_restores(stack: Stack) -> None:
+    groups = {row.pid for row in stack.status() if row.pid}
+    assert len(groups) == len(stack.status())
+    assert _processes_in_groups(groups) > groups, "workers (uvicorn, nginx, postgres backends) are counted too"
+    stack.down()
+    assert _processes_in_groups(groups) == set()
+    assert all(row.state == "down" for row in stack.status())
+    assert process.recorded_names() == []
+    stack.up()
+    assert all(row.state == "up" for row in stack.status())
