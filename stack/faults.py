@@ -67,8 +67,16 @@ def _rename_items(old: str, new: str) -> None:
     with admin_connection("app") as conn:
         if conn.execute("SELECT to_regclass(%s)", (old,)).fetchone() == (old,):
             conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
-    # The cached item list would hide the broken table from readers.
+    _flush_cache()  # the cached item list would hide the broken table from readers
+
+
+def _flush_cache() -> None:
     redis.Redis.from_url(redis_url(), socket_timeout=2).flushdb()
+
+
+def _stop_postgres(stack: Stack) -> None:
+    stack.stop("postgres")
+    _flush_cache()  # a cached item list would keep answering for up to 30 s and hide the outage from readers
 
 
 def _break_app_schema(_stack: Stack) -> None:
@@ -93,7 +101,7 @@ FAULTS: dict[str, Fault] = {
     for fault in (
         Fault("app-down", "the app process is stopped", _stop("app"), ("app",)),
         Fault("redis-down", "Redis is stopped", _stop("redis"), ("redis",)),
-        Fault("postgres-down", "PostgreSQL is stopped", _stop("postgres"), ("postgres",)),
+        Fault("postgres-down", "PostgreSQL is stopped (and the read cache flushed)", _stop_postgres, ("postgres",)),
         Fault(
             "app-slow",
             f"a proxy adds {SLOW_PROXY_DELAY_S} s between nginx and the app",

@@ -23,10 +23,12 @@ def test_app_is_ready(readiness: Readiness, record_metadata: Callable[[str, str]
     readiness.expect_ready()
 
 
-@pytest.mark.runbook("app/wrong-version")
+@pytest.mark.runbook("app/wrong-version", "app/health-down", "app/server-errors", "app/unexpected-status",
+                     "tls/handshake-failed")
 def test_app_runs_expected_version(readiness: Readiness, app: App) -> None:
     if app.expected_version is None:
         pytest.skip("app.expected_version not pinned in target: any version passes the gate")
+    readiness.expect_answered()
     assert readiness.version == app.expected_version, (
         f"the app reports version {readiness.version}, but this deploy expected {app.expected_version}"
     )

@@ -1,0 +1,59 @@
+"""The fault matrix: each check passes on the healthy stack and fails, citing its runbook id, on its fault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stack.core import Stack
+from tests.gate import GateRun, matches, patched_target, run_gate
+from tests.matrix import ROWS, Row
+
+pytestmark = pytest.mark.stack
+SUITES = sorted({row.suite for row in ROWS})
+
+
+@pytest.fixture(scope="module")
+def healthy(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, GateRun]:
+    """Each suite's run against the healthy stack: the baseline every fault row is compared with."""
+    return {suite: run_gate(suite, tmp_path_factory.mktemp(f"healthy-{suite}")) for suite in SUITES}
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_healthy_stack_passes_the_whole_suite(healthy: dict[str, GateRun], suite: str) -> None:
+    run = healthy[suite]
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.verdicts, "the suite executed no checks"
+    not_passed = {check: v.outcome for check, v in run.verdicts.items() if v.outcome != "passed"}
+    assert not not_passed, f"on the healthy stack every check must pass, not be skipped: {not_passed}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
+def test_fault_fails_exactly_its_checks(row: Row, stack: Stack, healthy: dict[str, GateRun], tmp_path: Path) -> None:
+    if row.fault:
+        stack.fault(row.fault)
+    try:
+        run = run_gate(row.suite, tmp_path, target=patched_target(row.name, row.target_patch), env=row.env)
+    finally:
+        if row.fault:
+            stack.heal(row.fault)
+    assert run.verdicts, run.output[-3000:]
+    assert run.returncode == 1, f"the gate must fail under {row.name}: {run.output[-2000:]}"
+    errors = {check: v.message[:300] for check, v in run.verdicts.items() if v.outcome == "error"}
+    assert not errors, f"checks crashed instead of failing: {errors}"
+
+    failed = run.failed()
+    for pattern, runbook in row.expect.items():
+        hits = [check for check in failed if matches(pattern, check)]
+        assert hits, f"{pattern} should fail under {row.name}; failed: {sorted(failed)}"
+        for check in hits:
+            assert failed[check].runbook == runbook, f"{check} cites {failed[check].runbook}, expected {runbook}"
+            assert f"runbook {runbook}" in failed[check].message, f"{check}'s message must end with the runbook id"
+    unexpected = {
+        check: f"{healthy[row.suite].verdicts.get(check)} -> {verdict.outcome}: {verdict.message[:200]}"
+        for check, verdict in run.verdicts.items()
+        if not any(matches(pattern, check) for pattern in row.expect)
+        and verdict.outcome != getattr(healthy[row.suite].verdicts.get(check), "outcome", None)
+    }
+    assert not unexpected, f"checks outside the row changed state: {unexpected}"
