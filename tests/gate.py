@@ -67,7 +67,7 @@ def read_junit(path: Path) -> dict[str, Verdict]:
 def run_gate(marker: str, workdir: Path, *, target: Path = LOCAL_TARGET, env: dict[str, str] | None = None,
              extra: tuple[str, ...] = ()) -> GateRun:
     junit = workdir / f"{marker}.xml"
-    result = run_pytest("-m", marker, "--target", str(target), "--no-reports", f"--junitxml={junit}", *extra,
+    result = run_pytest("-m", marker, f"--target={target}", "--no-reports", f"--junitxml={junit}", *extra,
                         env=env)
     verdicts = read_junit(junit) if junit.exists() else {}
     return GateRun(result.returncode, verdicts, result.stdout + result.stderr)

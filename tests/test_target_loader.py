@@ -102,7 +102,7 @@ def test_broken_target_is_one_line_and_exit_4(case: str, tmp_path: Path) -> None
     with pytest.raises(TargetError, match="^" + str(path).replace(".", r"\.")):
         load_target(path)
 
-    result = run_pytest("--target", str(path), timeout=60)
+    result = run_pytest(f"--target={path}", timeout=60)
     output = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert result.returncode == 4, output
     assert len(output) == 1 and output[0].startswith(f"ERROR: opsgate: {path}: {expected}"), output

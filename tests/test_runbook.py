@@ -1,0 +1,72 @@
+"""Runbook linkage: every check cites existing sections, and every section is cited by some check."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from fixtures.runbook import RUNBOOK_DIR, load_runbook
+from tests.conftest import ROOT, run_pytest
+
+PARTS = ["Symptom", "Likely causes", "Diagnose", "Fix"]
+
+
+@pytest.fixture(scope="module")
+def citations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """Every check in suites/ and the runbook ids its marker declares (collected, not run)."""
+    out = tmp_path_factory.mktemp("citations") / "citations.json"
+    result = run_pytest("--collect-only", "-q", "--no-reports", "-p", "tests.runbook_citations", "suites",
+                        env={"OPSGATE_CITATIONS": str(out)}, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return json.loads(out.read_text())
+
+
+def test_every_check_declares_runbook_ids(citations: dict[str, list[str]]) -> None:
+    assert citations, "no checks collected"
+    assert not [check for check, ids in citations.items() if not ids]
+
+
+def test_every_cited_id_exists(citations: dict[str, list[str]]) -> None:
+    sections = load_runbook()
+    missing = {check: [i for i in ids if i not in sections] for check, ids in citations.items()}
+    assert not {check: ids for check, ids in missing.items() if ids}
+
+
+def test_every_section_is_cited_by_a_check(citations: dict[str, list[str]]) -> None:
+    cited = {runbook_id for ids in citations.values() for runbook_id in ids}
+    assert set(load_runbook()) - cited == set()
+
+
+def test_ids_chosen_inside_fixtures_exist() -> None:
+    """Fixtures pick the id for what they observed (fail("app/...")); each must be a real section."""
+    literal = re.compile(r"""["']([a-z]+/[a-z0-9-]+)["']""")
+    sections = load_runbook()
+    used = {match for path in (ROOT / "fixtures").glob("*.py") for match in literal.findall(path.read_text())}
+    runbook_ids = {i for i in used if i.split("/")[0] in {s.split("/")[0] for s in sections}}
+    assert runbook_ids, "expected fixtures to cite runbook ids"
+    assert runbook_ids - set(sections) == set()
+
+
+@pytest.mark.parametrize("section_id", sorted(load_runbook()))
+def test_section_has_hint_and_all_parts(section_id: str) -> None:
+    section = load_runbook()[section_id]
+    assert 0 < len(section.hint) <= 120
+    assert list(section.parts) == PARTS
+    assert "```" in section.parts["Diagnose"], "diagnosis needs commands to paste"
+    assert all(section.parts[part].strip() for part in PARTS)
+
+
+def test_readme_indexes_every_section() -> None:
+    index = (RUNBOOK_DIR / "README.md").read_text()
+    assert [i for i in load_runbook() if f"`{i}`" not in index] == []
+
+
+def test_pages_have_no_stray_level_two_headings() -> None:
+    """A `## ` heading that is not `## area/name — Title` would silently swallow text into the previous section."""
+    for page in Path(RUNBOOK_DIR).glob("*.md"):
+        for line in page.read_text().splitlines():
+            if line.startswith("## "):
+                assert re.match(r"^## [a-z0-9-]+/[a-z0-9-]+ \u2014 .+", line), f"{page.name}: {line}"
