@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 
 import pytest
@@ -71,6 +72,28 @@ def frontend(target: Target) -> Frontend:
     return component(target, "frontend")
 
 
+VISIT_KEY = pytest.StashKey[Future[PageVisit]]()
+
+
+def _start_visit(config: pytest.Config, frontend: Frontend, target: Target) -> Future[PageVisit]:
+    if VISIT_KEY not in config.stash:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opsgate-browser")
+        config.stash[VISIT_KEY] = pool.submit(
+            visit, frontend.url, frontend.ready_selector, ca_bundle=target.ca_bundle, timeout_s=frontend.timeout_s
+        )
+        pool.shutdown(wait=False)
+    return config.stash[VISIT_KEY]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the browser while the HTTP checks run: the page load is the slowest check by far."""
+    if hasattr(session.config, "workerinput"):
+        return  # under xdist every worker collects every check; only the one that runs it should start Chromium
+    target = session.config.stash.get(TARGET_KEY, None)
+    if target and target.frontend and any("page_visit" in getattr(i, "fixturenames", ()) for i in session.items):
+        _start_visit(session.config, target.frontend, target)
+
+
 @pytest.fixture(scope="session")
-def page_visit(frontend: Frontend, target: Target) -> PageVisit:
-    return visit(frontend.url, frontend.ready_selector, ca_bundle=target.ca_bundle, timeout_s=frontend.timeout_s)
+def page_visit(pytestconfig: pytest.Config, frontend: Frontend, target: Target) -> PageVisit:
+    return _start_visit(pytestconfig, frontend, target).result()
