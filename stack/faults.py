@@ -7,21 +7,30 @@ their files, restarting or reloading them) and then runs the fault's own `undo` 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import psycopg
 import redis
 
 from stack import process
-from stack.config import CORS_ORIGINS, PORTS, ROOT
+from stack.config import CORS_ORIGINS, PORTS, REDIS_EVICTION_POLICY, ROOT, app_dsn
+from stack.holder import APPLICATION
+from stack.process import NotReady
 from stack.services import (
     APP_ENV,
+    FILLER,
+    PG_FILESYSTEM,
     WWW,
     admin_connection,
     app_settings,
     env_file,
+    manage_app,
     nginx_files,
     probe_tcp,
     redis_url,
@@ -32,6 +41,9 @@ if TYPE_CHECKING:
     from stack.core import Stack
 
 SLOW_PROXY = "slow-proxy"
+PG_HOLDER = "pg-holder"
+# Session faults wait until the bad state is this old; targets/local.yml sets its time thresholds below it.
+SESSION_AGE_S = 4.0
 SLOW_PROXY_DELAY_S = 1.5
 DEAD_API = "https://127.0.0.1:1/api/v1"  # nothing listens on port 1: the fetch is refused
 
@@ -71,7 +83,7 @@ def _rename_items(old: str, new: str) -> None:
 
 
 def _flush_cache() -> None:
-    redis.Redis.from_url(redis_url(), socket_timeout=2).flushdb()
+    _redis().flushdb()
 
 
 def _stop_postgres(stack: Stack) -> None:
@@ -85,6 +97,129 @@ def _break_app_schema(_stack: Stack) -> None:
 
 def _repair_app_schema(_stack: Stack) -> None:
     _rename_items(RENAMED_ITEMS_TABLE, ITEMS_TABLE)
+
+
+def _wait_for_sessions(condition: str, count: int = 1) -> None:
+    """Until at least `count` fault sessions match `condition` and have been in that state for SESSION_AGE_S."""
+
+    def probe() -> None:
+        with admin_connection("app") as conn:
+            matching = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND "
+                f"({condition}) AND now() - state_change > make_interval(secs => %s)",
+                (APPLICATION, SESSION_AGE_S),
+            ).fetchone()[0]
+        if matching < count:
+            raise NotReady(f"{matching} of {count} fault sessions in state")
+
+    process.wait_ready(PG_HOLDER, probe, deadline=SESSION_AGE_S + 20)
+
+
+def _hold_sessions(mode: str, condition: str, count: int = 1) -> Callable[[Stack], None]:
+    def inject(_stack: Stack) -> None:
+        process.spawn(PG_HOLDER, [sys.executable, "-m", "stack.holder", mode, str(count)], cwd=ROOT)
+        _wait_for_sessions(condition, count)
+
+    return inject
+
+
+def _exhaust_connections(stack: Stack) -> None:
+    """Hold enough sessions to fill 90% of the slots ordinary roles may use (the gate still gets one)."""
+    with admin_connection() as conn:
+        used, usable = conn.execute(
+            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),"
+            " current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+        ).fetchone()
+    count = int(usable * 0.9) - used + 1  # +1: the admin session above has closed
+    _hold_sessions("connections", "state = 'idle'", count)(stack)
+
+
+def _release_sessions(_stack: Stack) -> None:
+    process.stop(PG_HOLDER)
+    # A backend inside pg_sleep or a lock wait does not notice its client is gone: end the sessions server-side.
+    with admin_connection() as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                     (APPLICATION,))
+
+
+STASH_TABLE = "opsgate_fault_stash"
+
+
+def _migrate_one_back(_stack: Stack) -> None:
+    """A real `alembic downgrade -1`; the item descriptions it drops are stashed so heal restores them."""
+    with admin_connection("app") as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {STASH_TABLE}")
+        conn.execute(f"CREATE TABLE {STASH_TABLE} AS SELECT id, description FROM items")
+    manage_app("downgrade")
+    _flush_cache()
+
+
+def _migrate_forward(_stack: Stack) -> None:
+    manage_app("upgrade")
+    with admin_connection("app") as conn:
+        if conn.execute("SELECT to_regclass(%s)", (STASH_TABLE,)).fetchone() == (STASH_TABLE,):
+            conn.execute(f"UPDATE items SET description = s.description FROM {STASH_TABLE} s WHERE items.id = s.id")
+            conn.execute(f"DROP TABLE {STASH_TABLE}")
+    _flush_cache()
+
+
+SLOW_STATEMENT = "SELECT pg_sleep(0.15) /* opsgate fault: slow statement */"
+SLOW_STATEMENT_CALLS = 6
+
+
+def _run_slow_statement(_stack: Stack) -> None:
+    """Enough calls of a 150 ms statement for pg_stat_statements to hold a slow mean (local target: 100 ms)."""
+    with psycopg.connect(app_dsn(), connect_timeout=5, autocommit=True) as conn:
+        for _ in range(SLOW_STATEMENT_CALLS):
+            conn.execute(SLOW_STATEMENT)
+
+
+def _reset_statement_stats(_stack: Stack) -> None:
+    with admin_connection("app") as conn:
+        conn.execute("SELECT pg_stat_statements_reset()")
+
+
+INVALID_INDEX_TABLE = "opsgate_fault_dupes"
+
+
+def _fail_concurrent_index_build(_stack: Stack) -> None:
+    """CREATE UNIQUE INDEX CONCURRENTLY over duplicates fails and leaves the index behind, invalid."""
+    with admin_connection("app") as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {INVALID_INDEX_TABLE}")
+        conn.execute(f"CREATE TABLE {INVALID_INDEX_TABLE} AS SELECT 1 AS v FROM generate_series(1, 2)")
+        with contextlib.suppress(psycopg.errors.UniqueViolation):  # the failure is the point: the index stays
+            conn.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {INVALID_INDEX_TABLE}_v ON {INVALID_INDEX_TABLE} (v)")
+
+
+def _drop_invalid_index(_stack: Stack) -> None:
+    with admin_connection("app") as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {INVALID_INDEX_TABLE}")
+
+
+def _fill_data_filesystem(_stack: Stack) -> None:
+    """Fill the data directory's size-limited filesystem until 5% is free (the local threshold is 10%)."""
+    if not os.path.ismount(PG_FILESYSTEM):
+        raise RuntimeError(f"{PG_FILESYSTEM} is not the stack's size-limited filesystem (stack up as root mounts it)")
+    usage = shutil.disk_usage(PG_FILESYSTEM)
+    with FILLER.open("wb") as filler:
+        os.posix_fallocate(filler.fileno(), 0, usage.free - usage.total // 20)
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(redis_url(), socket_timeout=5)
+
+
+def _fill_redis(_stack: Stack) -> None:
+    """Write 64 KiB values until used memory reaches maxmemory; allkeys-lru then evicts to stay there."""
+    client = _redis()
+    maxmemory = int(client.config_get("maxmemory")["maxmemory"])
+    value, batch = b"x" * 65536, 0
+    while client.info("memory")["used_memory"] < 0.98 * maxmemory:
+        with client.pipeline(transaction=False) as pipe:
+            for i in range(64):
+                pipe.set(f"opsgate:fault:fill:{batch}:{i}", value)
+            pipe.execute()
+        batch += 1
 
 
 def _drop_cors_origin(stack: Stack) -> None:
@@ -130,5 +265,26 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "cors-origin-removed", f"the app no longer allows the origin {CORS_ORIGINS[0]}", _drop_cors_origin, ("app",)
         ),
+        Fault("pg-connections-exhausted", "idle sessions hold 90% of PostgreSQL's usable connection slots",
+              _exhaust_connections, undo=_release_sessions),
+        Fault("pg-idle-in-transaction", f"a session sits idle in an open transaction (for {SESSION_AGE_S:g} s+)",
+              _hold_sessions("idle-in-transaction", "state = 'idle in transaction'"), undo=_release_sessions),
+        Fault("pg-long-query", f"a query runs pg_sleep(3600) (for {SESSION_AGE_S:g} s+)",
+              _hold_sessions("long-query", "state = 'active' AND query LIKE '%%pg_sleep%%'"), undo=_release_sessions),
+        Fault("pg-lock-wait", "a session holds a row lock in an open transaction; another waits for it",
+              _hold_sessions("lock-wait", "wait_event_type = 'Lock'"), undo=_release_sessions),
+        Fault("pg-migration-behind", "the database is migrated one Alembic revision down", _migrate_one_back,
+              undo=_migrate_forward),
+        Fault("pg-slow-statement", f"'{SLOW_STATEMENT}' runs {SLOW_STATEMENT_CALLS} times", _run_slow_statement,
+              undo=_reset_statement_stats),
+        Fault("pg-invalid-index", "a CREATE UNIQUE INDEX CONCURRENTLY fails and leaves an invalid index",
+              _fail_concurrent_index_build, undo=_drop_invalid_index),
+        Fault("pg-disk-low", "a file fills the data directory's filesystem to 95%", _fill_data_filesystem,
+              undo=lambda _stack: FILLER.unlink(missing_ok=True)),
+        Fault("redis-noeviction", "CONFIG SET maxmemory-policy noeviction",
+              lambda _stack: _redis().config_set("maxmemory-policy", "noeviction"),
+              undo=lambda _stack: _redis().config_set("maxmemory-policy", REDIS_EVICTION_POLICY)),
+        Fault("redis-memory-full", "keys fill Redis up to its maxmemory", _fill_redis,
+              undo=lambda _stack: _flush_cache()),
     )
 }

@@ -32,7 +32,9 @@ from stack.config import (
     FRONTEND_SOURCE,
     HOST,
     MONITOR_ROLE,
+    PG_FILESYSTEM_SIZE,
     PORTS,
+    REDIS_EVICTION_POLICY,
     ROOT,
     SECRETS,
     SERVER_NAMES,
@@ -47,7 +49,9 @@ from stack.process import NotReady
 
 PROBE_TIMEOUT = 1.0
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-PG_DATA = STATE / "postgres" / "data"
+PG_FILESYSTEM = STATE / "postgres"
+PG_DATA = PG_FILESYSTEM / "data"
+FILLER = PG_FILESYSTEM / "filler.bin"  # written by the pg-disk-low fault
 PG_SOCKET_DIR = STATE / "postgres" / "run"
 PKI = STATE / "pki"
 WWW = STATE / "www"
@@ -234,9 +238,24 @@ def _postgres_files() -> dict[Path, str]:
     }
 
 
+def _mount_data_filesystem() -> None:
+    """As root, put PostgreSQL's files on a size-limited tmpfs: a full disk can then be a real fault."""
+    if os.geteuid() != 0 or os.path.ismount(PG_FILESYSTEM):
+        return
+    PG_FILESYSTEM.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={PG_FILESYSTEM_SIZE},mode=0755", "opsgate-pgdata", str(PG_FILESYSTEM)],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:  # a plain directory still works; only the pg-disk-low fault needs the mount
+        print(f"stack: no size-limited filesystem for PostgreSQL: {result.stderr.strip()}", file=sys.stderr)
+
+
 def _initdb() -> None:
     """Create the cluster on first use; its postgresql.conf includes our rendered settings file."""
+    _mount_data_filesystem()
     PG_SOCKET_DIR.mkdir(parents=True, exist_ok=True)
+    write_changed(_postgres_files())
     if not (PG_DATA / "PG_VERSION").exists():
         PG_DATA.mkdir(parents=True, exist_ok=True)
         give_to_service_user(STATE / "postgres")
@@ -260,7 +279,7 @@ def _bootstrap_postgres() -> None:
     with admin_connection() as conn:
         for role, key, extra in (
             (APP_ROLE, "OPSGATE_PG_PASSWORD", sql.SQL("")),
-            (MONITOR_ROLE, "OPSGATE_PG_MONITOR_PASSWORD", sql.SQL(" IN ROLE pg_monitor")),
+            (MONITOR_ROLE, "OPSGATE_PG_MONITOR_PASSWORD", sql.SQL(" IN ROLE pg_monitor, pg_read_all_data")),
         ):
             if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)) + extra)
@@ -385,7 +404,8 @@ SERVICES: list[Service] = [
         ready=probe_redis,
         files=lambda: {
             STATE / "redis" / "redis.conf": render(
-                "redis.conf", host=HOST, port=PORTS["redis"], password=SECRETS["OPSGATE_REDIS_PASSWORD"], state=STATE
+                "redis.conf", host=HOST, port=PORTS["redis"], password=SECRETS["OPSGATE_REDIS_PASSWORD"], state=STATE,
+                eviction_policy=REDIS_EVICTION_POLICY,
             )
         },
         data_dir=STATE / "redis",

@@ -30,12 +30,12 @@ SMOKE_ROWS = [
         "test_endpoints::*": "app/health-down",
         "test_frontend::*": "frontend/api-unreachable",
     }),
-    Row("redis-down", "smoke", fault="redis-down", expect={
+    Row("smoke-redis-down", "smoke", fault="redis-down", expect={
         "test_app_health::test_app_is_ready": "app/redis-unavailable",
         "test_endpoints::test_endpoint_answers[GET /api/v1/health]": "app/not-ready",
         "test_frontend::*": "frontend/api-unreachable",
     }),
-    Row("postgres-down", "smoke", fault="postgres-down", expect={
+    Row("smoke-postgres-down", "smoke", fault="postgres-down", expect={
         "test_app_health::test_app_is_ready": "app/db-unavailable",
         "test_auth::*": "app/server-errors",
         "test_endpoints::test_endpoint_answers[GET /api/v1/health]": "app/not-ready",
@@ -62,4 +62,45 @@ SMOKE_ROWS = [
         expect={"test_app_health::test_app_runs_expected_version": "app/wrong-version"}),
 ]
 
-ROWS = SMOKE_ROWS
+DB_SESSION_ROWS = {
+    "pg-connections-exhausted": {"test_capacity::test_connection_slots_are_not_nearly_exhausted":
+                                 "db/connections-exhausted"},
+    "pg-idle-in-transaction": {"test_capacity::test_no_session_idle_in_transaction_too_long": "db/idle-in-transaction",
+                               "test_capacity::test_no_transaction_open_too_long": "db/long-transaction"},
+    "pg-long-query": {"test_capacity::test_no_query_runs_too_long": "db/long-query",
+                      "test_capacity::test_no_transaction_open_too_long": "db/long-transaction"},
+    # The blocker sits idle in its transaction; the waiter is a long-running query inside its own.
+    "pg-lock-wait": {"test_capacity::test_no_session_waits_on_a_lock_too_long": "db/lock-wait",
+                     "test_capacity::test_no_session_idle_in_transaction_too_long": "db/idle-in-transaction",
+                     "test_capacity::test_no_query_runs_too_long": "db/long-query",
+                     "test_capacity::test_no_transaction_open_too_long": "db/long-transaction"},
+    "pg-migration-behind": {"test_schema::test_schema_is_at_the_expected_migration": "db/migrations-behind"},
+    "pg-slow-statement": {"test_performance::test_no_statement_is_slow_on_average": "db/slow-statements"},
+    "pg-invalid-index": {"test_maintenance::test_no_invalid_indexes": "db/invalid-index"},
+    "pg-disk-low": {"test_disk::test_data_directory_has_free_space": "db/disk-low"},
+}
+DB_ROWS = [
+    Row("db-postgres-down", "db", fault="postgres-down", expect={"*": "db/unreachable"}),
+    Row("db-wrong-password", "db", env={"OPSGATE_PG_MONITOR_PASSWORD": "not-the-password"},
+        expect={"*": "db/auth-failed"}),
+    Row("db-wrong-database", "db", target_patch={"postgres": {"dsn": (
+        "postgresql://monitor:${OPSGATE_PG_MONITOR_PASSWORD:-opsgate-monitor-pw}@127.0.0.1:15432/no_such_db")}},
+        expect={"*": "db/database-missing"}),
+    *(Row(fault, "db", fault=fault, expect=expect) for fault, expect in DB_SESSION_ROWS.items()),
+]
+REDIS_ROWS = [
+    Row("redis-down", "redis", fault="redis-down", expect={"*": "redis/unreachable"}),
+    Row("redis-wrong-password", "redis", env={"OPSGATE_REDIS_PASSWORD": "not-the-password"},
+        expect={"*": "redis/unreachable"}),
+    Row("redis-noeviction", "redis", fault="redis-noeviction",
+        expect={"test_redis::test_bounded_memory_has_an_eviction_policy": "redis/noeviction"}),
+    Row("redis-memory-full", "redis", fault="redis-memory-full",
+        expect={"test_redis::test_memory_below_maxmemory": "redis/memory-full"}),
+]
+
+ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS]
+
+# Checks the reference stack cannot exercise yet, so they skip on it; each must say why.
+NOT_EXERCISED = {
+    "test_replica::test_replica_streams_within_lag": "the reference stack has no streaming replica",
+}

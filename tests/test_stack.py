@@ -5,6 +5,7 @@ Probes here talk to the servers directly (psycopg, redis-py, HTTP), independentl
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,8 @@ from stack.faults import FAULTS
 
 pytestmark = pytest.mark.stack
 
-CA = str(Path(__file__).resolve().parent.parent / ".stack" / "pki" / "ca.pem")
+ROOT = Path(__file__).resolve().parent.parent
+CA = str(ROOT / ".stack" / "pki" / "ca.pem")
 PUBLIC = f"https://localhost:{PORTS['nginx_https']}"
 TIMEOUT = 5
 
@@ -36,9 +38,8 @@ def pg_select_one() -> object:
 
 
 def redis_ping() -> object:
-    client = redis.Redis(port=PORTS["redis"], password=SECRETS["OPSGATE_REDIS_PASSWORD"], socket_timeout=TIMEOUT)
     try:
-        return client.ping()
+        return redis_client().ping()
     except redis.ConnectionError:
         return "unreachable"
 
@@ -67,6 +68,21 @@ def cors_preflight() -> object:
     return http_status(f"{PUBLIC}/api/v1/items", method="OPTIONS", headers=headers)
 
 
+def pg_admin(query: str) -> object:
+    """One value, read as the superuser over the cluster's Unix socket."""
+    socket_dir = Path(__file__).resolve().parent.parent / ".stack" / "postgres" / "run"
+    with psycopg.connect(host=str(socket_dir), port=PORTS["postgres"], user="postgres", dbname="app") as conn:
+        return conn.execute(query).fetchone()[0]
+
+
+def client_sessions(condition: str) -> int:
+    return pg_admin(f"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND {condition}")
+
+
+def redis_client() -> redis.Redis:
+    return redis.Redis(port=PORTS["redis"], password=SECRETS["OPSGATE_REDIS_PASSWORD"], socket_timeout=TIMEOUT)
+
+
 # fault -> (what to observe, the healthy observation, the broken observation)
 OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "app-down": (lambda: http_status(f"http://127.0.0.1:{PORTS['app']}/health"), 200, "refused"),
@@ -81,6 +97,39 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
         'window.OPSGATE_CONFIG = { apiBase: "https://127.0.0.1:1/api/v1" };',
     ),
     "cors-origin-removed": (cors_preflight, 200, 400),
+    "pg-connections-exhausted": (
+        lambda: client_sessions("true") > 0.8 * pg_admin("SELECT current_setting('max_connections')::int"),
+        False,
+        True,
+    ),
+    "pg-idle-in-transaction": (lambda: client_sessions("state = 'idle in transaction'"), 0, 1),
+    "pg-long-query": (lambda: client_sessions("state = 'active' AND now() - query_start > interval '3 s'"), 0, 1),
+    "pg-lock-wait": (lambda: client_sessions("wait_event_type = 'Lock'"), 0, 1),
+    "pg-migration-behind": (lambda: pg_admin("SELECT version_num FROM alembic_version"), "0002", "0001"),
+    "pg-slow-statement": (
+        lambda: pg_admin("SELECT count(*) FROM pg_stat_statements WHERE calls >= 5 AND mean_exec_time > 100"),
+        0,
+        1,
+    ),
+    "pg-invalid-index": (lambda: pg_admin("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), 0, 1),
+    "pg-disk-low": (
+        lambda: (
+            shutil.disk_usage(ROOT / ".stack" / "postgres").free * 10
+            < shutil.disk_usage(ROOT / ".stack" / "postgres").total
+        ),
+        False,
+        True,
+    ),
+    "redis-noeviction": (
+        lambda: redis_client().config_get("maxmemory-policy")["maxmemory-policy"],
+        "allkeys-lru",
+        "noeviction",
+    ),
+    "redis-memory-full": (
+        lambda: redis_client().info("memory")["used_memory"] > 0.9 * redis_client().info("memory")["maxmemory"],
+        False,
+        True,
+    ),
 }
 
 

@@ -1,0 +1,30 @@
+"""Database suite fixtures: one read-only session per run, from the target's `postgres` section."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from testinfra.host import Host
+
+from fixtures.hosts import host_for
+from fixtures.plugin import component
+from fixtures.postgres import Database
+from fixtures.target import Postgres, Target
+
+
+@pytest.fixture(scope="session")
+def postgres(target: Target) -> Postgres:
+    return component(target, "postgres")
+
+
+@pytest.fixture(scope="session")
+def db(postgres: Postgres) -> Iterator[Database]:
+    database = Database(postgres.dsn, connect_timeout_s=postgres.connect_timeout_s)
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def db_host(postgres: Postgres) -> Host:
+    return host_for(postgres.host)

@@ -1,0 +1,23 @@
+"""Replication: the replica the target names is in recovery, streaming, and close behind the primary."""
+
+import pytest
+
+from fixtures.postgres import Database
+from fixtures.target import Postgres
+
+pytestmark = pytest.mark.db
+
+
+@pytest.mark.runbook("db/replica-lag", "db/unreachable", "db/not-accepting", "db/auth-failed", "db/database-missing")
+def test_replica_streams_within_lag(postgres: Postgres) -> None:
+    if postgres.replica is None:
+        pytest.skip("postgres.replica not configured in target")
+    replica = Database(postgres.replica.dsn, connect_timeout_s=postgres.connect_timeout_s)
+    try:
+        state = replica.replication()
+    finally:
+        replica.close()
+    assert state["in_recovery"], "the replica is not in recovery: it was promoted or is a primary"
+    assert state["receiver"] == "streaming", f"the replica's WAL receiver is {state['receiver'] or 'not running'}"
+    lag = state["lag_s"] or 0.0
+    assert lag <= postgres.replica.max_lag_s, f"replay lag {lag:.0f} s (threshold {postgres.replica.max_lag_s:g} s)"
