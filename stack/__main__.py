@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "faults":
             active = set(stack.active_faults())
             for fault in FAULTS.values():
-                print(f"{'*' if fault.name in active else ' '} {fault.name:<22} {fault.summary}")
+                mark = "*" if fault.name in active else " "
+                print(f"{mark} {fault.name:<27} {fault.summary}")
         else:
             (stack.fault if args.command == "fault" else stack.heal)(args.name)
             print(f"{args.command}: {args.name}")

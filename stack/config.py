@@ -30,6 +30,7 @@ _DEFAULT_PORTS = {
     "postgres_exporter": 19187,
     "redis_exporter": 19121,
     "slow_proxy": 18001,
+    "nothing_listens": 18002,  # the upstream-refused fault points nginx here
 }
 PORTS = {name: int(os.environ.get(f"OPSGATE_PORT_{name.upper()}", port)) for name, port in _DEFAULT_PORTS.items()}
 

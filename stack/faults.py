@@ -8,9 +8,11 @@ their files, restarting or reloading them) and then runs the fault's own `undo` 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,17 +21,22 @@ import psycopg
 import redis
 
 from stack import process
-from stack.config import CORS_ORIGINS, PORTS, REDIS_EVICTION_POLICY, ROOT, app_dsn
+from stack.config import CORS_ORIGINS, HOST, PORTS, REDIS_EVICTION_POLICY, ROOT, SERVER_NAMES, STATE, app_dsn
 from stack.holder import APPLICATION
+from stack.pki import ensure_authority, issue_server_cert
 from stack.process import NotReady
 from stack.services import (
     APP_ENV,
     FILLER,
     PG_FILESYSTEM,
+    PKI,
     WWW,
+    NginxSettings,
     admin_connection,
     app_settings,
     env_file,
+    give_to_service_user,
+    issue_healthy_server_cert,
     manage_app,
     nginx_files,
     probe_tcp,
@@ -45,6 +52,8 @@ PG_HOLDER = "pg-holder"
 # Session faults wait until the bad state is this old; targets/local.yml sets its time thresholds below it.
 SESSION_AGE_S = 4.0
 SLOW_PROXY_DELAY_S = 1.5
+UPSTREAM_STALL_S = 6.0  # nginx's proxy_read_timeout is 3 s
+NGINX_EDIT_DELAY_S = 2.5  # the config check tells changes apart from reloads with 1 s slack
 DEAD_API = "https://127.0.0.1:1/api/v1"  # nothing listens on port 1: the fetch is refused
 
 
@@ -61,14 +70,16 @@ def _stop(service: str) -> Callable[[Stack], None]:
     return lambda stack: stack.stop(service)
 
 
-def _slow_app(stack: Stack) -> None:
-    process.spawn(
-        SLOW_PROXY,
-        [sys.executable, "-m", "stack.slowproxy", str(PORTS["slow_proxy"]), str(PORTS["app"]), str(SLOW_PROXY_DELAY_S)],
-        cwd=ROOT,
-    )
+def _slow_upstream(delay_s: float) -> Callable[[Stack], None]:
+    """Put a proxy delaying every request by `delay_s` between nginx and the app."""
+    return lambda stack: _put_proxy_before_app(stack, delay_s)
+
+
+def _put_proxy_before_app(stack: Stack, delay_s: float) -> None:
+    argv = [sys.executable, "-m", "stack.slowproxy", str(PORTS["slow_proxy"]), str(PORTS["app"]), str(delay_s)]
+    process.spawn(SLOW_PROXY, argv, cwd=ROOT)
     process.wait_ready(SLOW_PROXY, probe_tcp(PORTS["slow_proxy"]), deadline=10)
-    write_changed(nginx_files(upstream_port=PORTS["slow_proxy"]))
+    write_changed(nginx_files(NginxSettings(upstream_port=PORTS["slow_proxy"])))
     stack.reload("nginx")
 
 
@@ -80,6 +91,47 @@ def _rename_items(old: str, new: str) -> None:
         if conn.execute("SELECT to_regclass(%s)", (old,)).fetchone() == (old,):
             conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
     _flush_cache()  # the cached item list would hide the broken table from readers
+
+
+def _nginx_variant(**broken: object) -> Callable[[Stack], None]:
+    """Render nginx's config with one setting broken, and reload: a bad change that went live."""
+
+    def inject(stack: Stack) -> None:
+        write_changed(nginx_files(NginxSettings(**broken)))
+        stack.reload("nginx")
+
+    return inject
+
+
+def _edit_nginx_config_on_disk(find: str, replace: str) -> Callable[[Stack], None]:
+    """Edit nginx.conf without reloading: what someone left on disk for the next reload to pick up."""
+
+    def inject(_stack: Stack) -> None:
+        time.sleep(NGINX_EDIT_DELAY_S)  # an edit made after the last reload, as a person would make it
+        config = STATE / "nginx" / "nginx.conf"
+        config.write_text(config.read_text().replace(find, replace, 1))
+
+    return inject
+
+
+def _swap_certificate(names: tuple[str, ...] = (*SERVER_NAMES, HOST), *, days_ago: float = 0, valid_days: float = 90,
+                      rogue: bool = False) -> Callable[[Stack], None]:
+    """Serve a certificate issued `days_ago` for `valid_days`, by our CA or by a rogue one clients do not trust."""
+
+    def inject(stack: Stack) -> None:
+        ca = ensure_authority(PKI, "opsgate rogue CA", stem="rogue-ca") if rogue else ensure_authority(PKI)
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+        issue_server_cert(ca, names, PKI / "server.pem", PKI / "server.key", valid_from=start, valid_days=valid_days)
+        give_to_service_user(PKI)
+        stack.reload("nginx")
+
+    return inject
+
+
+def _restore_certificate(stack: Stack) -> None:
+    issue_healthy_server_cert()
+    give_to_service_user(PKI)
+    stack.reload("nginx")
 
 
 def _flush_cache() -> None:
@@ -240,7 +292,7 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "app-slow",
             f"a proxy adds {SLOW_PROXY_DELAY_S} s between nginx and the app",
-            _slow_app,
+            _slow_upstream(SLOW_PROXY_DELAY_S),
             ("nginx",),
             lambda _stack: process.stop(SLOW_PROXY),
         ),
@@ -286,5 +338,32 @@ FAULTS: dict[str, Fault] = {
               undo=lambda _stack: _redis().config_set("maxmemory-policy", REDIS_EVICTION_POLICY)),
         Fault("redis-memory-full", "keys fill Redis up to its maxmemory", _fill_redis,
               undo=lambda _stack: _flush_cache()),
+        Fault("nginx-down", "nginx is stopped", _stop("nginx"), ("nginx",)),
+        Fault("nginx-upstream-refused", f"nginx proxies to port {PORTS['nothing_listens']}, where nothing listens",
+              _nginx_variant(upstream_port=PORTS["nothing_listens"]), ("nginx",)),
+        Fault("nginx-upstream-timeout", f"a proxy holds every request {UPSTREAM_STALL_S:g} s, past proxy_read_timeout",
+              _slow_upstream(UPSTREAM_STALL_S), ("nginx",), lambda _stack: process.stop(SLOW_PROXY)),
+        Fault("nginx-config-broken-on-disk", "a syntax error is written to nginx.conf (not reloaded)",
+              _edit_nginx_config_on_disk("sendfile on;", "sendfile maybe;"), ("nginx",)),
+        Fault("nginx-config-not-applied", "a valid change is written to nginx.conf (not reloaded)",
+              _edit_nginx_config_on_disk("keepalive_timeout 30;", "keepalive_timeout 31;"), ("nginx",)),
+        Fault("tls-expired", "nginx serves a certificate that expired 10 days ago",
+              _swap_certificate(days_ago=100), undo=_restore_certificate),
+        Fault("tls-expiring-soon", "nginx serves a certificate with 3 days left",
+              _swap_certificate(days_ago=87), undo=_restore_certificate),
+        Fault("tls-hostname-mismatch", "nginx serves a certificate for another name",
+              _swap_certificate(("wrong-name.opsgate.test",)), undo=_restore_certificate),
+        Fault("tls-untrusted-ca", "nginx serves a certificate from a CA clients do not trust",
+              _swap_certificate(rogue=True), undo=_restore_certificate),
+        Fault("tls-old-protocol", "nginx accepts TLS 1.0", _nginx_variant(
+            ssl_protocols="TLSv1 TLSv1.2 TLSv1.3", ssl_ciphers="DEFAULT:@SECLEVEL=0"), ("nginx",)),
+        Fault("hsts-missing", "nginx sends no Strict-Transport-Security header", _nginx_variant(hsts=False),
+              ("nginx",)),
+        Fault("server-tokens-on", "nginx shows its version in the Server header", _nginx_variant(server_tokens=True),
+              ("nginx",)),
+        Fault("redirect-missing", "plain HTTP serves content instead of redirecting to HTTPS",
+              _nginx_variant(redirect_http=False), ("nginx",)),
+        Fault("headers-missing-on-errors", "security headers lose `always`: error responses go without them",
+              _nginx_variant(headers_always=False), ("nginx",)),
     )
 }

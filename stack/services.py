@@ -332,18 +332,37 @@ def _prepare_app() -> None:
     manage_app("seed")
 
 
-def nginx_files(upstream_port: int = PORTS["app"]) -> dict[Path, str]:
+@dataclass(frozen=True)
+class NginxSettings:
+    """The healthy nginx configuration; faults render it with one setting broken."""
+
+    upstream_port: int = PORTS["app"]
+    redirect_http: bool = True
+    hsts: bool = True
+    headers_always: bool = True
+    server_tokens: bool = False
+    ssl_protocols: str = "TLSv1.2 TLSv1.3"
+    ssl_ciphers: str = "HIGH:!aNULL:!MD5"
+    proxy_read_timeout_s: int = 3  # the API answers in milliseconds; 3 s means it is stuck
+
+
+def nginx_files(settings: NginxSettings = NginxSettings()) -> dict[Path, str]:
     user = run_as_user()
+    always = "always" if settings.headers_always else ""
+    hsts = 'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" ' + always + ";"
     files = {
         STATE / "nginx" / "nginx.conf": render(
-            "nginx.conf",
-            state=STATE,
-            host=HOST,
-            http_port=PORTS["nginx_http"],
-            https_port=PORTS["nginx_https"],
-            server_names=" ".join(SERVER_NAMES),
-            upstream=f"{HOST}:{upstream_port}",
+            "nginx.conf", state=STATE, host=HOST, http_port=PORTS["nginx_http"], https_port=PORTS["nginx_https"],
+            server_names=" ".join(SERVER_NAMES), upstream=f"{HOST}:{settings.upstream_port}",
             user_directive=f"user {user} {user};" if user else "",
+            http_server_body=f"return 301 https://$host:{PORTS['nginx_https']}$request_uri;" if settings.redirect_http
+            else 'return 200 "plain HTTP\\n";',
+            hsts_header=hsts if settings.hsts else "# no HSTS",
+            always=always,
+            server_tokens="on" if settings.server_tokens else "off",
+            ssl_protocols=settings.ssl_protocols,
+            ssl_ciphers=settings.ssl_ciphers,
+            proxy_read_timeout=f"{settings.proxy_read_timeout_s}s",
         )
     }
     files.update({WWW / source.name: source.read_text() for source in sorted(FRONTEND_SOURCE.iterdir())})

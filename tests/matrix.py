@@ -98,7 +98,58 @@ REDIS_ROWS = [
         expect={"test_redis::test_memory_below_maxmemory": "redis/memory-full"}),
 ]
 
-ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS]
+TLS_CLIENTS_FAIL = {  # every HTTPS request the suite makes stops at the handshake, as a browser's would
+    "test_headers::*": "tls/handshake-failed",
+    "test_proxy::test_upstream_answers_through_nginx": "tls/handshake-failed",
+    "test_proxy::test_stub_status_answers": "tls/handshake-failed",
+}
+UPSTREAM_LOGGED = {"test_proxy::test_error_log_has_nothing_serious": "nginx/error-log"}
+NGINX_ROWS = [
+    Row("nginx-down", "nginx", fault="nginx-down", expect={
+        "test_config::test_running_master_loaded_the_config_on_disk": "nginx/down",
+        "test_headers::*": "nginx/down",
+        "test_listeners::*": "nginx/down",
+        "test_proxy::test_upstream_answers_through_nginx": "nginx/down",
+        "test_proxy::test_stub_status_answers": "nginx/down",
+        "test_tls::*": "nginx/down",
+    }),
+    Row("nginx-upstream-refused", "nginx", fault="nginx-upstream-refused", expect={
+        "test_proxy::test_upstream_answers_through_nginx": "nginx/upstream-refused", **UPSTREAM_LOGGED}),
+    Row("nginx-upstream-timeout", "nginx", fault="nginx-upstream-timeout", expect={
+        "test_proxy::test_upstream_answers_through_nginx": "nginx/upstream-timeout", **UPSTREAM_LOGGED}),
+    # A broken file written after the last reload is also a change the running master has not loaded.
+    Row("nginx-config-broken-on-disk", "nginx", fault="nginx-config-broken-on-disk", expect={
+        "test_config::test_config_on_disk_passes_nginx_t": "nginx/config-invalid",
+        "test_config::test_running_master_loaded_the_config_on_disk": "nginx/config-not-applied",
+    }),
+    Row("nginx-config-not-applied", "nginx", fault="nginx-config-not-applied", expect={
+        "test_config::test_running_master_loaded_the_config_on_disk": "nginx/config-not-applied"}),
+    Row("tls-expired", "nginx", fault="tls-expired", expect={
+        "test_tls::test_chain_is_trusted[*]": "tls/expired",
+        "test_tls::test_certificate_is_valid_and_not_expiring[*]": "tls/expired",
+        **TLS_CLIENTS_FAIL,
+    }),
+    Row("tls-expiring-soon", "nginx", fault="tls-expiring-soon", expect={
+        "test_tls::test_certificate_is_valid_and_not_expiring[*]": "tls/expiring-soon"}),
+    Row("tls-hostname-mismatch", "nginx", fault="tls-hostname-mismatch", expect={
+        "test_tls::test_certificate_covers_server_name[*]": "tls/hostname-mismatch", **TLS_CLIENTS_FAIL}),
+    Row("tls-untrusted-ca", "nginx", fault="tls-untrusted-ca", expect={
+        "test_tls::test_chain_is_trusted[*]": "tls/untrusted-chain", **TLS_CLIENTS_FAIL}),
+    Row("tls-old-protocol", "nginx", fault="tls-old-protocol", expect={
+        "test_tls::test_only_modern_tls_versions_are_accepted": "tls/old-protocol"}),
+    Row("hsts-missing", "nginx", fault="hsts-missing", expect={
+        "test_headers::test_security_headers_on_pages": "nginx/security-headers",
+        "test_headers::test_security_headers_on_error_responses": "nginx/headers-missing-on-errors",
+    }),
+    Row("server-tokens-on", "nginx", fault="server-tokens-on", expect={
+        "test_headers::test_server_header_hides_the_version": "nginx/server-tokens"}),
+    Row("redirect-missing", "nginx", fault="redirect-missing", expect={
+        "test_listeners::test_plain_http_redirects_to_https": "nginx/redirect-missing"}),
+    Row("headers-missing-on-errors", "nginx", fault="headers-missing-on-errors", expect={
+        "test_headers::test_security_headers_on_error_responses": "nginx/headers-missing-on-errors"}),
+]
+
+ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS, *NGINX_ROWS]
 
 # Checks the reference stack cannot exercise yet, so they skip on it; each must say why.
 NOT_EXERCISED = {

@@ -14,6 +14,7 @@ import pytest
 from fixtures.http import HttpClient
 from fixtures.postgres import Database
 from fixtures.redis_server import RedisServer
+from fixtures.tls import covers, fetch_certificate
 from fixtures.verdict import CheckFailed
 from stack.config import PORTS, SECRETS
 from stack.core import Stack
@@ -108,3 +109,22 @@ def test_db_suite_against_a_silent_server_finishes_with_one_verdict(stack: Stack
     failed = run.failed()
     assert failed and {v.runbook for v in failed.values()} == {"db/unreachable"}, failed
     assert elapsed < 30, f"one connect timeout for the whole suite, not one per check: {elapsed:.0f} s"
+
+
+def test_tls_expected_but_plain_http_is_served(stack: Stack) -> None:
+    cited, message, elapsed = verdict_of(lambda: fetch_certificate("127.0.0.1", PORTS["nginx_http"], "localhost", 2))
+    assert cited == "tls/handshake-failed" and "plain HTTP" in message, message
+    assert elapsed < TIMEOUT_S + SLACK_S
+
+
+def test_tls_port_that_never_speaks_times_out() -> None:
+    with blackhole() as port:
+        cited, message, elapsed = verdict_of(lambda: fetch_certificate("127.0.0.1", port, "localhost", TIMEOUT_S))
+    assert cited == "tls/handshake-failed" and f"no TLS handshake within {TIMEOUT_S:g} s" in message, message
+    assert elapsed < TIMEOUT_S + SLACK_S
+
+
+def test_server_name_nobody_serves_gets_the_default_certificate(stack: Stack) -> None:
+    """nginx answers an unknown SNI name with its default server's certificate: the name check catches it."""
+    cert = fetch_certificate("127.0.0.1", PORTS["nginx_https"], "nobody-serves-this.example", TIMEOUT_S)
+    assert not covers(cert, "nobody-serves-this.example") and covers(cert, "localhost")

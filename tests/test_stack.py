@@ -5,7 +5,12 @@ Probes here talk to the servers directly (psycopg, redis-py, HTTP), independentl
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
+import socket
+import ssl
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +19,7 @@ import psycopg
 import pytest
 import redis
 import requests
+from cryptography import x509
 
 from stack import process
 from stack.config import CORS_ORIGINS, PORTS, SECRETS
@@ -83,6 +89,57 @@ def redis_client() -> redis.Redis:
     return redis.Redis(port=PORTS["redis"], password=SECRETS["OPSGATE_REDIS_PASSWORD"], socket_timeout=TIMEOUT)
 
 
+def served_certificate() -> x509.Certificate:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    address = ("127.0.0.1", PORTS["nginx_https"])
+    with (
+        socket.create_connection(address, timeout=TIMEOUT) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
+
+
+def tls10_handshake() -> str:
+    result = subprocess.run(
+        [
+            "openssl",
+            "s_client",
+            "-connect",
+            f"127.0.0.1:{PORTS['nginx_https']}",
+            "-tls1",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+        ],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    return "accepted" if result.returncode == 0 else "refused"
+
+
+def nginx_config_test() -> int:
+    conf = ROOT / ".stack" / "nginx" / "nginx.conf"
+    return subprocess.run(["nginx", "-t", "-q", "-e", "stderr", "-c", str(conf)], capture_output=True).returncode
+
+
+def nginx_config_newer_than_workers() -> bool:
+    """Whether nginx.conf changed after the youngest worker started (clock ticks since boot, from /proc)."""
+    ticks, boot = os.sysconf("SC_CLK_TCK"), float(Path("/proc/stat").read_text().split("btime ")[1].split()[0])
+    master = int((ROOT / ".stack" / "nginx" / "nginx.pid").read_text())
+    starts = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        if int(fields[1]) == master:
+            starts.append(boot + int(fields[19]) / ticks)
+    return (ROOT / ".stack" / "nginx" / "nginx.conf").stat().st_mtime > max(starts) + 1
+
+
+def public_header(path: str, name: str) -> str | None:
+    return requests.get(f"{PUBLIC}{path}", verify=CA, timeout=TIMEOUT).headers.get(name)
+
+
 # fault -> (what to observe, the healthy observation, the broken observation)
 OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "app-down": (lambda: http_status(f"http://127.0.0.1:{PORTS['app']}/health"), 200, "refused"),
@@ -125,6 +182,36 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
         "allkeys-lru",
         "noeviction",
     ),
+    "nginx-down": (lambda: http_status(f"{PUBLIC}/"), 200, "refused"),
+    "nginx-upstream-refused": (lambda: http_status(f"{PUBLIC}/health"), 200, 502),
+    "nginx-upstream-timeout": (lambda: http_status(f"{PUBLIC}/health"), 200, 504),
+    "nginx-config-broken-on-disk": (nginx_config_test, 0, 1),
+    "nginx-config-not-applied": (nginx_config_newer_than_workers, False, True),
+    "tls-expired": (lambda: served_certificate().not_valid_after_utc < dt.datetime.now(dt.UTC), False, True),
+    "tls-expiring-soon": (
+        lambda: served_certificate().not_valid_after_utc - dt.datetime.now(dt.UTC) < dt.timedelta(days=7),
+        False,
+        True,
+    ),
+    "tls-hostname-mismatch": (
+        lambda: served_certificate().subject.rfc4514_string(),
+        "CN=localhost",
+        "CN=wrong-name.opsgate.test",
+    ),
+    "tls-untrusted-ca": (
+        lambda: served_certificate().issuer.rfc4514_string(),
+        "CN=opsgate local CA",
+        "CN=opsgate rogue CA",
+    ),
+    "tls-old-protocol": (tls10_handshake, "refused", "accepted"),
+    "hsts-missing": (lambda: public_header("/", "Strict-Transport-Security") is not None, True, False),
+    "server-tokens-on": (lambda: public_header("/", "Server"), "nginx", "nginx/1.22.1"),
+    "redirect-missing": (
+        lambda: http_status(f"http://localhost:{PORTS['nginx_http']}/", allow_redirects=False),
+        301,
+        200,
+    ),
+    "headers-missing-on-errors": (lambda: public_header("/missing.css", "X-Content-Type-Options"), "nosniff", None),
     "redis-memory-full": (
         lambda: redis_client().info("memory")["used_memory"] > 0.9 * redis_client().info("memory")["maxmemory"],
         False,

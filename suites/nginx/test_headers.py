@@ -1,0 +1,36 @@
+"""Security headers on normal and error responses, and no version in the Server header."""
+
+import pytest
+
+from fixtures.http import HttpClient
+from fixtures.target import Nginx
+from fixtures.web import missing_security_headers
+
+pytestmark = pytest.mark.nginx
+REACH = ("app/health-down", "tls/handshake-failed", "nginx/down")
+
+
+@pytest.mark.runbook("nginx/security-headers", *REACH)
+def test_security_headers_on_pages(https: HttpClient) -> None:
+    answer = https.call("GET", "/")
+    answer.expect_status(200)
+    missing = missing_security_headers(answer.headers)
+    assert not missing, f"{answer.request} lacks security headers: {'; '.join(missing)}"
+
+
+@pytest.mark.runbook("nginx/headers-missing-on-errors", *REACH)
+def test_security_headers_on_error_responses(https: HttpClient, nginx: Nginx) -> None:
+    answer = https.call("GET", nginx.missing_path)
+    answer.expect_status(404)
+    missing = missing_security_headers(answer.headers)
+    assert not missing, (
+        f"error responses lack security headers ({answer.request} answered {answer.status}): {'; '.join(missing)}"
+    )
+
+
+@pytest.mark.runbook("nginx/server-tokens", *REACH)
+def test_server_header_hides_the_version(https: HttpClient) -> None:
+    answer = https.call("GET", "/")
+    answer.expect_reachable()
+    server = answer.headers.get("Server", "")
+    assert not any(ch.isdigit() for ch in server), f"the Server header discloses a version: {server!r}"
