@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import threading
@@ -14,7 +15,7 @@ from stack import process
 from stack.config import STATE
 from stack.faults import FAULTS, Fault
 from stack.process import StackError
-from stack.services import BY_NAME, SERVICES, Service, run_as_user, write_changed
+from stack.services import BY_NAME, SERVICES, Service, every_target_scraped_twice, run_as_user, write_changed
 
 READY_DEADLINE = 30.0
 FAULTS_FILE = STATE / "faults.json"
@@ -95,8 +96,13 @@ class Stack:
     # -- the whole stack ---------------------------------------------------------------------------------------
 
     def up(self) -> list[ServiceStatus]:
-        """Start or repair every service in dependency order, in parallel; then undo any fault still active."""
+        """Start or repair every service in dependency order, in parallel; undo every fault still active."""
         STATE.mkdir(exist_ok=True)
+        # A first, best-effort pass: some faults (a renamed table) would stop a service from starting, while
+        # others need their service running to be undone; the pass after converging catches those.
+        for name in self.active_faults():
+            with contextlib.suppress(Exception):
+                FAULTS[name].undo(self)
         done = {service.name: threading.Event() for service in SERVICES}
         failures: dict[str, str] = {}
 
@@ -122,6 +128,7 @@ class Stack:
         for name in self.active_faults():
             FAULTS[name].undo(self)
         FAULTS_FILE.unlink(missing_ok=True)
+        process.wait_ready("prometheus", every_target_scraped_twice, READY_DEADLINE)
         return self.status()
 
     def down(self) -> None:

@@ -15,13 +15,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psycopg
 import redis
+import requests
 
 from stack import process
-from stack.config import CORS_ORIGINS, HOST, PORTS, REDIS_EVICTION_POLICY, ROOT, SERVER_NAMES, STATE, app_dsn
+from stack.config import CORS_ORIGINS, HOST, PORTS, REDIS_EVICTION_POLICY, ROOT, SECRETS, SERVER_NAMES, STATE, app_dsn
 from stack.holder import APPLICATION
 from stack.pki import ensure_authority, issue_server_cert
 from stack.process import NotReady
@@ -40,6 +42,7 @@ from stack.services import (
     manage_app,
     nginx_files,
     probe_tcp,
+    prometheus_files,
     redis_url,
     write_changed,
 )
@@ -114,8 +117,9 @@ def _edit_nginx_config_on_disk(find: str, replace: str) -> Callable[[Stack], Non
     return inject
 
 
-def _swap_certificate(names: tuple[str, ...] = (*SERVER_NAMES, HOST), *, days_ago: float = 0, valid_days: float = 90,
-                      rogue: bool = False) -> Callable[[Stack], None]:
+def _swap_certificate(
+    names: tuple[str, ...] = (*SERVER_NAMES, HOST), *, days_ago: float = 0, valid_days: float = 90, rogue: bool = False
+) -> Callable[[Stack], None]:
     """Serve a certificate issued `days_ago` for `valid_days`, by our CA or by a rogue one clients do not trust."""
 
     def inject(stack: Stack) -> None:
@@ -132,6 +136,73 @@ def _restore_certificate(stack: Stack) -> None:
     issue_healthy_server_cert()
     give_to_service_user(PKI)
     stack.reload("nginx")
+
+
+def _add_rule(
+    name: str, expr: str, severity: str, *, runbook: bool = True, wait_for: str = ""
+) -> Callable[[Stack], None]:
+    """Load one extra alerting rule into Prometheus (a bad rules change that was deployed), then wait until
+    Prometheus shows `wait_for`: "firing" for the alert, "err" for the rule's health."""
+    annotations = "\n          runbook_url: runbook/monitoring.md#monitoring/alert-firing" if runbook else ""
+    group = (
+        f"\n  - name: opsgate-fault\n    rules:\n      - alert: {name}\n        expr: {expr}\n"
+        f"        labels:\n          severity: {severity}\n        annotations:\n"
+        f"          summary: injected by the opsgate fault harness{annotations}\n"
+    )
+
+    def inject(stack: Stack) -> None:
+        write_changed(prometheus_files(extra_rules=group))
+        stack.reload("prometheus")
+        if wait_for:
+            process.wait_ready("prometheus", lambda: _rule_state(name, wait_for), deadline=30)
+
+    return inject
+
+
+def _rule_state(name: str, wanted: str) -> None:
+    groups = requests.get(f"http://{HOST}:{PORTS['prometheus']}/api/v1/rules", timeout=5).json()["data"]["groups"]
+    states = [(rule.get("state"), rule.get("health")) for g in groups for rule in g["rules"] if rule["name"] == name]
+    if not any(wanted in state for state in states):
+        raise NotReady(f"rule {name} is {states}, waiting for {wanted}")
+
+
+def _stop_scraped(service: str, job: str) -> Callable[[Stack], None]:
+    """Stop a service Prometheus scrapes, and wait until Prometheus has seen it down."""
+
+    def inject(stack: Stack) -> None:
+        stack.stop(service)
+        process.wait_ready("prometheus", lambda: _query_is(f'up{{job="{job}"}}', "0"), deadline=30)
+
+    return inject
+
+
+def _app_without_metric(family: str) -> Callable[[Stack], None]:
+    def inject(stack: Stack) -> None:
+        APP_ENV.write_text(env_file({**app_settings(), "OPSGATE_APP_METRICS_OMITTED": family}))
+        stack.restart("app")
+
+    return inject
+
+
+def _break_postgres_exporter(stack: Stack) -> None:
+    """Give the exporter a wrong password: it runs, Prometheus scrapes it, and it reports pg_up 0."""
+    env = STATE / "postgres-exporter" / "postgres-exporter.env"
+    env.write_text(env.read_text().replace(f":{SECRETS['OPSGATE_PG_MONITOR_PASSWORD']}@", ":wrong-password@"))
+    stack.restart("postgres-exporter")
+    process.wait_ready("prometheus", lambda: _query_is("pg_up", "0"), deadline=30)
+
+
+def _query_is(promql: str, value: str) -> None:
+    result = requests.get(
+        f"http://{HOST}:{PORTS['prometheus']}/api/v1/query", params={"query": promql}, timeout=5
+    ).json()["data"]["result"]
+    if not result or result[0]["value"][1] != value:
+        raise NotReady(f"{promql} is {result}, waiting for {value}")
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a") as file:
+        file.write(text)
 
 
 def _flush_cache() -> None:
@@ -190,8 +261,9 @@ def _release_sessions(_stack: Stack) -> None:
     process.stop(PG_HOLDER)
     # A backend inside pg_sleep or a lock wait does not notice its client is gone: end the sessions server-side.
     with admin_connection() as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-                     (APPLICATION,))
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (APPLICATION,)
+        )
 
 
 STASH_TABLE = "opsgate_fault_stash"
@@ -317,53 +389,180 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "cors-origin-removed", f"the app no longer allows the origin {CORS_ORIGINS[0]}", _drop_cors_origin, ("app",)
         ),
-        Fault("pg-connections-exhausted", "idle sessions hold 90% of PostgreSQL's usable connection slots",
-              _exhaust_connections, undo=_release_sessions),
-        Fault("pg-idle-in-transaction", f"a session sits idle in an open transaction (for {SESSION_AGE_S:g} s+)",
-              _hold_sessions("idle-in-transaction", "state = 'idle in transaction'"), undo=_release_sessions),
-        Fault("pg-long-query", f"a query runs pg_sleep(3600) (for {SESSION_AGE_S:g} s+)",
-              _hold_sessions("long-query", "state = 'active' AND query LIKE '%%pg_sleep%%'"), undo=_release_sessions),
-        Fault("pg-lock-wait", "a session holds a row lock in an open transaction; another waits for it",
-              _hold_sessions("lock-wait", "wait_event_type = 'Lock'"), undo=_release_sessions),
-        Fault("pg-migration-behind", "the database is migrated one Alembic revision down", _migrate_one_back,
-              undo=_migrate_forward),
-        Fault("pg-slow-statement", f"'{SLOW_STATEMENT}' runs {SLOW_STATEMENT_CALLS} times", _run_slow_statement,
-              undo=_reset_statement_stats),
-        Fault("pg-invalid-index", "a CREATE UNIQUE INDEX CONCURRENTLY fails and leaves an invalid index",
-              _fail_concurrent_index_build, undo=_drop_invalid_index),
-        Fault("pg-disk-low", "a file fills the data directory's filesystem to 95%", _fill_data_filesystem,
-              undo=lambda _stack: FILLER.unlink(missing_ok=True)),
-        Fault("redis-noeviction", "CONFIG SET maxmemory-policy noeviction",
-              lambda _stack: _redis().config_set("maxmemory-policy", "noeviction"),
-              undo=lambda _stack: _redis().config_set("maxmemory-policy", REDIS_EVICTION_POLICY)),
-        Fault("redis-memory-full", "keys fill Redis up to its maxmemory", _fill_redis,
-              undo=lambda _stack: _flush_cache()),
+        Fault(
+            "pg-connections-exhausted",
+            "idle sessions hold 90% of PostgreSQL's usable connection slots",
+            _exhaust_connections,
+            undo=_release_sessions,
+        ),
+        Fault(
+            "pg-idle-in-transaction",
+            f"a session sits idle in an open transaction (for {SESSION_AGE_S:g} s+)",
+            _hold_sessions("idle-in-transaction", "state = 'idle in transaction'"),
+            undo=_release_sessions,
+        ),
+        Fault(
+            "pg-long-query",
+            f"a query runs pg_sleep(3600) (for {SESSION_AGE_S:g} s+)",
+            _hold_sessions("long-query", "state = 'active' AND query LIKE '%%pg_sleep%%'"),
+            undo=_release_sessions,
+        ),
+        Fault(
+            "pg-lock-wait",
+            "a session holds a row lock in an open transaction; another waits for it",
+            _hold_sessions("lock-wait", "wait_event_type = 'Lock'"),
+            undo=_release_sessions,
+        ),
+        Fault(
+            "pg-migration-behind",
+            "the database is migrated one Alembic revision down",
+            _migrate_one_back,
+            undo=_migrate_forward,
+        ),
+        Fault(
+            "pg-slow-statement",
+            f"'{SLOW_STATEMENT}' runs {SLOW_STATEMENT_CALLS} times",
+            _run_slow_statement,
+            undo=_reset_statement_stats,
+        ),
+        Fault(
+            "pg-invalid-index",
+            "a CREATE UNIQUE INDEX CONCURRENTLY fails and leaves an invalid index",
+            _fail_concurrent_index_build,
+            undo=_drop_invalid_index,
+        ),
+        Fault(
+            "pg-disk-low",
+            "a file fills the data directory's filesystem to 95%",
+            _fill_data_filesystem,
+            undo=lambda _stack: FILLER.unlink(missing_ok=True),
+        ),
+        Fault(
+            "redis-noeviction",
+            "CONFIG SET maxmemory-policy noeviction",
+            lambda _stack: _redis().config_set("maxmemory-policy", "noeviction"),
+            undo=lambda _stack: _redis().config_set("maxmemory-policy", REDIS_EVICTION_POLICY),
+        ),
+        Fault(
+            "redis-memory-full", "keys fill Redis up to its maxmemory", _fill_redis, undo=lambda _stack: _flush_cache()
+        ),
         Fault("nginx-down", "nginx is stopped", _stop("nginx"), ("nginx",)),
-        Fault("nginx-upstream-refused", f"nginx proxies to port {PORTS['nothing_listens']}, where nothing listens",
-              _nginx_variant(upstream_port=PORTS["nothing_listens"]), ("nginx",)),
-        Fault("nginx-upstream-timeout", f"a proxy holds every request {UPSTREAM_STALL_S:g} s, past proxy_read_timeout",
-              _slow_upstream(UPSTREAM_STALL_S), ("nginx",), lambda _stack: process.stop(SLOW_PROXY)),
-        Fault("nginx-config-broken-on-disk", "a syntax error is written to nginx.conf (not reloaded)",
-              _edit_nginx_config_on_disk("sendfile on;", "sendfile maybe;"), ("nginx",)),
-        Fault("nginx-config-not-applied", "a valid change is written to nginx.conf (not reloaded)",
-              _edit_nginx_config_on_disk("keepalive_timeout 30;", "keepalive_timeout 31;"), ("nginx",)),
-        Fault("tls-expired", "nginx serves a certificate that expired 10 days ago",
-              _swap_certificate(days_ago=100), undo=_restore_certificate),
-        Fault("tls-expiring-soon", "nginx serves a certificate with 3 days left",
-              _swap_certificate(days_ago=87), undo=_restore_certificate),
-        Fault("tls-hostname-mismatch", "nginx serves a certificate for another name",
-              _swap_certificate(("wrong-name.opsgate.test",)), undo=_restore_certificate),
-        Fault("tls-untrusted-ca", "nginx serves a certificate from a CA clients do not trust",
-              _swap_certificate(rogue=True), undo=_restore_certificate),
-        Fault("tls-old-protocol", "nginx accepts TLS 1.0", _nginx_variant(
-            ssl_protocols="TLSv1 TLSv1.2 TLSv1.3", ssl_ciphers="DEFAULT:@SECLEVEL=0"), ("nginx",)),
-        Fault("hsts-missing", "nginx sends no Strict-Transport-Security header", _nginx_variant(hsts=False),
-              ("nginx",)),
-        Fault("server-tokens-on", "nginx shows its version in the Server header", _nginx_variant(server_tokens=True),
-              ("nginx",)),
-        Fault("redirect-missing", "plain HTTP serves content instead of redirecting to HTTPS",
-              _nginx_variant(redirect_http=False), ("nginx",)),
-        Fault("headers-missing-on-errors", "security headers lose `always`: error responses go without them",
-              _nginx_variant(headers_always=False), ("nginx",)),
+        Fault(
+            "nginx-upstream-refused",
+            f"nginx proxies to port {PORTS['nothing_listens']}, where nothing listens",
+            _nginx_variant(upstream_port=PORTS["nothing_listens"]),
+            ("nginx",),
+        ),
+        Fault(
+            "nginx-upstream-timeout",
+            f"a proxy holds every request {UPSTREAM_STALL_S:g} s, past proxy_read_timeout",
+            _slow_upstream(UPSTREAM_STALL_S),
+            ("nginx",),
+            lambda _stack: process.stop(SLOW_PROXY),
+        ),
+        Fault(
+            "nginx-config-broken-on-disk",
+            "a syntax error is written to nginx.conf (not reloaded)",
+            _edit_nginx_config_on_disk("sendfile on;", "sendfile maybe;"),
+            ("nginx",),
+        ),
+        Fault(
+            "nginx-config-not-applied",
+            "a valid change is written to nginx.conf (not reloaded)",
+            _edit_nginx_config_on_disk("keepalive_timeout 30;", "keepalive_timeout 31;"),
+            ("nginx",),
+        ),
+        Fault(
+            "tls-expired",
+            "nginx serves a certificate that expired 10 days ago",
+            _swap_certificate(days_ago=100),
+            undo=_restore_certificate,
+        ),
+        Fault(
+            "tls-expiring-soon",
+            "nginx serves a certificate with 3 days left",
+            _swap_certificate(days_ago=87),
+            undo=_restore_certificate,
+        ),
+        Fault(
+            "tls-hostname-mismatch",
+            "nginx serves a certificate for another name",
+            _swap_certificate(("wrong-name.opsgate.test",)),
+            undo=_restore_certificate,
+        ),
+        Fault(
+            "tls-untrusted-ca",
+            "nginx serves a certificate from a CA clients do not trust",
+            _swap_certificate(rogue=True),
+            undo=_restore_certificate,
+        ),
+        Fault(
+            "tls-old-protocol",
+            "nginx accepts TLS 1.0",
+            _nginx_variant(ssl_protocols="TLSv1 TLSv1.2 TLSv1.3", ssl_ciphers="DEFAULT:@SECLEVEL=0"),
+            ("nginx",),
+        ),
+        Fault(
+            "hsts-missing", "nginx sends no Strict-Transport-Security header", _nginx_variant(hsts=False), ("nginx",)
+        ),
+        Fault(
+            "server-tokens-on",
+            "nginx shows its version in the Server header",
+            _nginx_variant(server_tokens=True),
+            ("nginx",),
+        ),
+        Fault(
+            "redirect-missing",
+            "plain HTTP serves content instead of redirecting to HTTPS",
+            _nginx_variant(redirect_http=False),
+            ("nginx",),
+        ),
+        Fault("prometheus-down", "Prometheus is stopped", _stop("prometheus"), ("prometheus",)),
+        Fault("node-exporter-down", "the node exporter is stopped", _stop_scraped("node-exporter", "node"),
+              ("node-exporter",)),
+        Fault(
+            "postgres-exporter-broken",
+            "the postgres exporter has a wrong password: pg_up 0",
+            _break_postgres_exporter,
+            ("postgres-exporter",),
+        ),
+        Fault(
+            "app-metrics-missing",
+            "the app stops exposing http_request_duration_seconds",
+            _app_without_metric("http_request_duration_seconds"),
+            ("app",),
+        ),
+        Fault(
+            "prometheus-config-broken-on-disk",
+            "an invalid scrape config is written to prometheus.yml (not reloaded)",
+            lambda _stack: _append(STATE / "prometheus" / "prometheus.yml", "  - job_name: [not, a, name]\n"),
+            ("prometheus",),
+        ),
+        Fault(
+            "alert-rule-error",
+            "a rule whose expression fails at evaluation (many-to-many match)",
+            _add_rule("OpsgateFaultBadRule", "up + on() up", "warning", wait_for="err"),
+            ("prometheus",),
+        ),
+        Fault(
+            "critical-alert-firing",
+            "a critical rule that always fires",
+            _add_rule("OpsgateFaultCritical", "vector(1)", "critical", wait_for="firing"),
+            ("prometheus",),
+        ),
+        Fault(
+            "alert-without-runbook",
+            "an alerting rule without a runbook_url",
+            _add_rule("OpsgateFaultNoRunbook", "vector(0) > 1", "warning", runbook=False),
+            ("prometheus",),
+        ),
+        Fault("alertmanager-down", "Alertmanager is stopped", _stop_scraped("alertmanager", "alertmanager"),
+              ("alertmanager",)),
+        Fault(
+            "headers-missing-on-errors",
+            "security headers lose `always`: error responses go without them",
+            _nginx_variant(headers_always=False),
+            ("nginx",),
+        ),
     )
 }

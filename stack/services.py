@@ -142,6 +142,23 @@ def probe_redis() -> None:
         raise NotReady(str(exc)) from None
 
 
+def every_target_scraped_twice() -> None:
+    """Monitoring is ready when Prometheus's last scrape of every target succeeded and each has two samples
+    (enough for rate() to answer)."""
+    try:
+        targets = requests.get(_http("prometheus", "/api/v1/targets"), timeout=PROBE_TIMEOUT).json()
+        samples = requests.get(_http("prometheus", "/api/v1/query"), timeout=PROBE_TIMEOUT,
+                               params={"query": "min(count_over_time(up[1m]))"}).json()
+    except (requests.RequestException, ValueError) as exc:
+        raise NotReady(f"prometheus: {type(exc).__name__}") from None
+    configured = set(re.findall(r"job_name: (\S+)", (STATE / "prometheus" / "prometheus.yml").read_text()))
+    up = {t["labels"]["job"] for t in targets["data"]["activeTargets"] if t["health"] == "up"}
+    waiting = sorted(configured - up)  # a just-started Prometheus lists no targets at all for a moment
+    result = samples["data"]["result"]
+    if waiting or not result or float(result[0]["value"][1]) < 2:
+        raise NotReady(f"prometheus has not yet scraped every target twice (waiting for {waiting or 'samples'})")
+
+
 def probe_tcp(port: int) -> Callable[[], None]:
     def probe() -> None:
         try:
@@ -383,11 +400,13 @@ def issue_healthy_server_cert(ca: Authority | None = None) -> None:
     issue_server_cert(ca or ensure_authority(PKI), (*SERVER_NAMES, HOST), PKI / "server.pem", PKI / "server.key")
 
 
-def _prometheus_files() -> dict[Path, str]:
+def prometheus_files(extra_rules: str = "") -> dict[Path, str]:
+    """prometheus.yml, the alert rules (plus `extra_rules`, a rule-group fault's addition) and their unit tests."""
     ports = {f"{name}_port": port for name, port in PORTS.items()}
     return {
         STATE / "prometheus" / "prometheus.yml": render("prometheus.yml", state=STATE, host=HOST, **ports),
-        STATE / "prometheus" / "alerts.yml": (TEMPLATES / "alerts.yml").read_text(),
+        STATE / "prometheus" / "alerts.yml": (TEMPLATES / "alerts.yml").read_text() + extra_rules,
+        STATE / "prometheus" / "alerts_test.yml": (TEMPLATES / "alerts_test.yml").read_text(),
     }
 
 
@@ -489,7 +508,7 @@ SERVICES: list[Service] = [
             "--storage.tsdb.retention.time=2d",
         ],
         ready=probe_http(_http("prometheus", "/-/ready")),
-        files=_prometheus_files,
+        files=prometheus_files,
         reload=reload_over_http("prometheus"),
         data_dir=STATE / "prometheus" / "data",
         config=STATE / "prometheus" / "prometheus.yml",

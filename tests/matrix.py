@@ -149,9 +149,45 @@ NGINX_ROWS = [
         "test_headers::test_security_headers_on_error_responses": "nginx/headers-missing-on-errors"}),
 ]
 
-ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS, *NGINX_ROWS]
+PROMETHEUS_QUERIES = (
+    "test_prometheus::test_prometheus_is_healthy_and_ready", "test_prometheus::test_prometheus_version_is_supported",
+    "test_prometheus::test_last_config_reload_succeeded", "test_prometheus::test_job_targets_are_up_and_fresh[*]",
+    "test_rules::test_rule_groups_evaluate_cleanly", "test_rules::test_no_alert_firing_at_gate_severity",
+    "test_rules::test_every_alert_rule_links_a_runbook_section",
+    "test_rules::test_prometheus_sends_alerts_to_alertmanager", "test_app_metrics::test_prometheus_has_the_app_series",
+    "test_exporters::test_exporter_reports_its_backend_up[*]", "test_exporters::test_node_*",
+)
+MONITORING_ROWS = [
+    Row("prometheus-down", "monitoring", fault="prometheus-down",
+        expect=dict.fromkeys(PROMETHEUS_QUERIES, "monitoring/prometheus-down")),
+    Row("node-exporter-down", "monitoring", fault="node-exporter-down", expect={
+        "test_prometheus::test_job_targets_are_up_and_fresh[node]": "monitoring/target-down",
+        "test_exporters::test_node_*": "monitoring/exporter-down",
+    }),
+    Row("postgres-exporter-broken", "monitoring", fault="postgres-exporter-broken", expect={
+        "test_exporters::test_exporter_reports_its_backend_up[pg_up]": "monitoring/exporter-down"}),
+    Row("app-metrics-missing", "monitoring", fault="app-metrics-missing", expect={
+        "test_app_metrics::test_app_exposes_required_metric_families": "monitoring/app-metrics-missing"}),
+    Row("prometheus-config-broken-on-disk", "monitoring", fault="prometheus-config-broken-on-disk", expect={
+        "test_prometheus::test_config_on_disk_passes_promtool": "monitoring/config-invalid"}),
+    Row("alert-rule-error", "monitoring", fault="alert-rule-error", expect={
+        "test_rules::test_rule_groups_evaluate_cleanly": "monitoring/rule-errors"}),
+    Row("critical-alert-firing", "monitoring", fault="critical-alert-firing", expect={
+        "test_rules::test_no_alert_firing_at_gate_severity": "monitoring/alert-firing"}),
+    Row("alert-without-runbook", "monitoring", fault="alert-without-runbook", expect={
+        "test_rules::test_every_alert_rule_links_a_runbook_section": "monitoring/alert-without-runbook"}),
+    Row("alertmanager-down", "monitoring", fault="alertmanager-down", expect={
+        "test_alertmanager::*": "monitoring/alertmanager-down",
+        "test_prometheus::test_job_targets_are_up_and_fresh[alertmanager]": "monitoring/target-down",
+    }),
+]
+
+ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS, *NGINX_ROWS, *MONITORING_ROWS]
 
 # Checks the reference stack cannot exercise yet, so they skip on it; each must say why.
 NOT_EXERCISED = {
     "test_replica::test_replica_streams_within_lag": "the reference stack has no streaming replica",
+    "test_exporters::test_otel_collector_is_healthy": "the reference stack has no OpenTelemetry collector",
+    "test_grafana::*": "Grafana is not installable here: tests/test_grafana_contract.py runs these checks against "
+    "recorded responses of its API",
 }

@@ -140,6 +140,24 @@ def public_header(path: str, name: str) -> str | None:
     return requests.get(f"{PUBLIC}{path}", verify=CA, timeout=TIMEOUT).headers.get(name)
 
 
+def local(port_key: str, path: str) -> str:
+    return f"http://127.0.0.1:{PORTS[port_key]}{path}"
+
+
+def metrics_text(port_key: str) -> str:
+    return requests.get(local(port_key, "/metrics"), timeout=TIMEOUT).text
+
+
+def prometheus_rules() -> list[dict]:
+    groups = requests.get(local("prometheus", "/api/v1/rules"), timeout=TIMEOUT).json()["data"]["groups"]
+    return [rule for group in groups for rule in group["rules"]]
+
+
+def promtool_check_config() -> int:
+    conf = ROOT / ".stack" / "prometheus" / "prometheus.yml"
+    return subprocess.run(["promtool", "check", "config", str(conf)], capture_output=True).returncode
+
+
 # fault -> (what to observe, the healthy observation, the broken observation)
 OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "app-down": (lambda: http_status(f"http://127.0.0.1:{PORTS['app']}/health"), 200, "refused"),
@@ -212,6 +230,25 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
         200,
     ),
     "headers-missing-on-errors": (lambda: public_header("/missing.css", "X-Content-Type-Options"), "nosniff", None),
+    "prometheus-down": (lambda: http_status(local("prometheus", "/-/ready")), 200, "refused"),
+    "node-exporter-down": (lambda: http_status(local("node_exporter", "/metrics")), 200, "refused"),
+    "postgres-exporter-broken": (lambda: "\npg_up 1" in metrics_text("postgres_exporter"), True, False),
+    "app-metrics-missing": (lambda: "http_request_duration_seconds" in metrics_text("app"), True, False),
+    "prometheus-config-broken-on-disk": (promtool_check_config, 0, 1),
+    "alert-rule-error": (lambda: any(r["health"] == "err" for r in prometheus_rules()), False, True),
+    "critical-alert-firing": (
+        lambda: any(
+            r.get("state") == "firing" and r["labels"].get("severity") == "critical" for r in prometheus_rules()
+        ),
+        False,
+        True,
+    ),
+    "alert-without-runbook": (
+        lambda: all("runbook_url" in r.get("annotations", {}) for r in prometheus_rules() if r["type"] == "alerting"),
+        True,
+        False,
+    ),
+    "alertmanager-down": (lambda: http_status(local("alertmanager", "/-/ready")), 200, "refused"),
     "redis-memory-full": (
         lambda: redis_client().info("memory")["used_memory"] > 0.9 * redis_client().info("memory")["maxmemory"],
         False,

@@ -19,7 +19,7 @@ def test_local_target_describes_the_reference_stack() -> None:
     assert target.name == "local" and not target.is_production
     assert target.app and target.app.base_url == "https://localhost:18443"
     assert target.ca_bundle == str(ROOT / ".stack" / "pki" / "ca.pem"), "relative paths resolve against the file"
-    assert target.postgres and "opsgate-app-pw" in target.postgres.dsn
+    assert target.postgres and "monitor:opsgate-monitor-pw@" in target.postgres.dsn
 
 
 def test_example_compose_target_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:

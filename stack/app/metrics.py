@@ -7,7 +7,8 @@ prometheus_client decides at import time whether values live in per-process file
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from time import perf_counter
 
 from fastapi import Request, Response
@@ -22,6 +23,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 REQUESTS = Counter(
     "http_requests_total",
@@ -54,12 +57,27 @@ async def record_request(request: Request, call_next: Callable[[Request], Awaita
         DURATION.labels(handler, request.method).observe(perf_counter() - start)
 
 
-def metrics_endpoint() -> Response:
-    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        # Single-process run (development): the default registry already includes process metrics.
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
-    registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
-    # Process metrics cannot be aggregated from files; these describe the worker serving this scrape.
-    ProcessCollector(registry=registry)
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+@dataclass(frozen=True)
+class _Without:
+    """A registry view missing some families: instrumentation a build dropped."""
+
+    registry: Collector
+    omitted: tuple[str, ...]
+
+    def collect(self) -> Iterable[Metric]:
+        # A counter's family is named without its _total suffix.
+        return [
+            m for m in self.registry.collect() if m.name not in self.omitted and f"{m.name}_total" not in self.omitted
+        ]
+
+
+def metrics_endpoint(request: Request) -> Response:
+    registry: Collector = REGISTRY
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        # Process metrics cannot be aggregated from files; these describe the worker serving this scrape.
+        ProcessCollector(registry=registry)
+    # Without multiprocess mode (development), the default registry already includes process metrics.
+    omitted = request.app.state.settings.metrics_omitted
+    return Response(generate_latest(_Without(registry, omitted)), media_type=CONTENT_TYPE_LATEST)

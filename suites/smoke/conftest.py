@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
+from tempfile import TemporaryDirectory
 
 import pytest
 from testinfra.host import Host
 
 from fixtures.app import Readiness, Tokens, login
-from fixtures.browser import PageVisit, visit
+from fixtures.browser import PageVisit, trusting_home, visit
 from fixtures.hosts import host_for
 from fixtures.http import HttpClient
 from fixtures.plugin import TARGET_KEY, component, parametrize
@@ -72,17 +73,17 @@ def frontend(target: Target) -> Frontend:
     return component(target, "frontend")
 
 
-VISIT_KEY = pytest.StashKey[Future[PageVisit]]()
+VISIT_KEY = pytest.StashKey[tuple[Future[PageVisit], TemporaryDirectory[str]]]()
 
 
 def _start_visit(config: pytest.Config, frontend: Frontend, target: Target) -> Future[PageVisit]:
     if VISIT_KEY not in config.stash:
+        home = trusting_home(target.ca_bundle)  # here, not in the thread: certutil runs as a subprocess
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opsgate-browser")
-        config.stash[VISIT_KEY] = pool.submit(
-            visit, frontend.url, frontend.ready_selector, ca_bundle=target.ca_bundle, timeout_s=frontend.timeout_s
-        )
+        future = pool.submit(visit, frontend.url, frontend.ready_selector, home=home.name, timeout_s=frontend.timeout_s)
         pool.shutdown(wait=False)
-    return config.stash[VISIT_KEY]
+        config.stash[VISIT_KEY] = (future, home)
+    return config.stash[VISIT_KEY][0]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

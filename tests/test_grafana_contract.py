@@ -1,0 +1,94 @@
+"""The Grafana checks against recorded answers of Grafana's API (tests/grafana_api/), each case in a real gate run.
+
+The query check compares Grafana's `up` with the reference stack's live Prometheus, whose jobs the recordings
+name; everything else about Grafana comes from the recordings (the reference stack runs no Grafana).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stack.core import Stack
+from tests.gate import matches, patched_target, run_gate
+from tests.grafana_server import PASSWORD, TOKEN, USER, recorded_grafana
+
+pytestmark = pytest.mark.stack
+
+HEALTH = "test_grafana::test_grafana_is_healthy"
+DATASOURCE = "test_grafana::test_grafana_datasource_is_healthy"
+QUERY = "test_grafana::test_grafana_queries_reach_the_same_prometheus"
+DASHBOARDS = "test_grafana::test_grafana_dashboard_is_provisioned[*]"
+TOKEN_AUTH = {"token": "${OPSGATE_T_GRAFANA_TOKEN}"}
+REVOKED = "glsa_OpsgateRevokedToken00000000000_0badf00d"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    recordings: str | None  # the variant replayed at grafana.url; None: nothing listens there
+    expect: dict[str, str]  # check pattern -> runbook id its failure must cite; every other check passes
+    auth: dict[str, Any] = field(default_factory=lambda: TOKEN_AUTH)  # the target's grafana credentials
+    env: dict[str, str] = field(default_factory=lambda: {"OPSGATE_T_GRAFANA_TOKEN": TOKEN})
+
+
+CASES = [
+    Case("healthy", "healthy", {}),
+    Case("basic-auth", "healthy", {}, auth={"basic_auth": {"username": USER, "password": "${OPSGATE_T_GRAFANA_PW}"}},
+         env={"OPSGATE_T_GRAFANA_PW": PASSWORD}),
+    Case("db-failing", "db-failing", {HEALTH: "grafana/unhealthy"}),
+    # Prometheus refusing Grafana fails its health check and every query through the proxy alike.
+    Case("datasource-error", "datasource-error",
+         {DATASOURCE: "grafana/datasource-error", QUERY: "grafana/datasource-error"}),
+    Case("bad-token", "healthy", {DATASOURCE: "grafana/auth-failed", QUERY: "grafana/auth-failed",
+                                  DASHBOARDS: "grafana/auth-failed"}, env={"OPSGATE_T_GRAFANA_TOKEN": REVOKED}),
+    Case("dashboard-missing", "dashboard-missing",
+         {"test_grafana::test_grafana_dashboard_is_provisioned[PostgreSQL overview]": "grafana/dashboard-missing"}),
+    Case("query-mismatch", "query-mismatch", {QUERY: "grafana/query-mismatch"}),
+    Case("unreachable", None, {"test_grafana::*": "grafana/unhealthy"}),
+]
+
+
+@contextmanager
+def grafana_at(recordings: str | None) -> Iterator[str]:
+    if recordings:
+        with recorded_grafana(recordings) as url:
+            yield url
+        return
+    with socket.socket() as probe:  # a port nothing listens on: bound, never listened, then closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_grafana_checks_give_the_recorded_verdicts(case: Case, stack: Stack, tmp_path: Path) -> None:
+    with grafana_at(case.recordings) as url:
+        grafana = {"url": url, **case.auth, "datasource_uid": "prometheus",
+                   "dashboards": ["app-overview", "PostgreSQL overview"]}
+        target = patched_target(f"grafana-{case.name}", {"grafana": grafana})
+        run = run_gate("monitoring", tmp_path, target=target, env=case.env, extra=("-k", "grafana"))
+    verdicts = {check: v for check, v in run.verdicts.items() if check.startswith("test_grafana::")}
+    assert len(verdicts) == 5, run.output[-3000:]  # health, datasource, query, two dashboards
+    assert run.returncode == (1 if case.expect else 0), run.output[-3000:]
+
+    for check, verdict in verdicts.items():
+        runbook = next((rb for pattern, rb in case.expect.items() if matches(pattern, check)), None)
+        if runbook is None:
+            assert verdict.outcome == "passed", f"{check} must pass under {case.name}: {verdict.message[:300]}"
+            continue
+        assert verdict.outcome == "failed", f"{check} must fail under {case.name}, not {verdict.outcome}"
+        assert verdict.runbook == runbook, f"{check} cites {verdict.runbook}, expected {runbook}"
+        assert f"runbook {runbook}" in verdict.message, f"{check}'s message must end with the runbook id"
+    for pattern in case.expect:
+        assert any(matches(pattern, check) for check in verdicts), f"{pattern} matched no check"
+
+    seen = run.output + (tmp_path / "monitoring.xml").read_text()
+    leaked = [name for name, secret in case.env.items() if secret in seen]
+    assert not leaked, f"the gate's output shows the value of {leaked}"
