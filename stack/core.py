@@ -64,6 +64,7 @@ class Stack:
             raise StackError(f"{name} is not running; `python -m stack up` first")
         if service.reload:
             service.reload(pid)
+            wait_ready(service)
         else:
             self.restart(name)
 
@@ -128,7 +129,7 @@ class Stack:
         for name in self.active_faults():
             FAULTS[name].undo(self)
         FAULTS_FILE.unlink(missing_ok=True)
-        process.wait_ready("prometheus", every_target_scraped_twice, READY_DEADLINE)
+        self.wait_until_monitored()
         return self.status()
 
     def down(self) -> None:
@@ -174,6 +175,12 @@ class Stack:
             self.converge(service)
         fault.undo(self)
         self._record_faults(set(self.active_faults()) - {name})
+        self.wait_until_monitored()
+
+    def wait_until_monitored(self) -> None:
+        """Healthy includes seen healthy: wait until Prometheus scraped every target up (when it runs)."""
+        if process.running_pid("prometheus"):
+            process.wait_ready("prometheus", every_target_scraped_twice, READY_DEADLINE)
 
 
 def _fault(name: str) -> Fault:

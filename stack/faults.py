@@ -55,7 +55,7 @@ PG_HOLDER = "pg-holder"
 # Session faults wait until the bad state is this old; targets/local.yml sets its time thresholds below it.
 SESSION_AGE_S = 4.0
 SLOW_PROXY_DELAY_S = 1.5
-UPSTREAM_STALL_S = 6.0  # nginx's proxy_read_timeout is 3 s
+UPSTREAM_STALL_S = 8.0  # nginx's proxy_read_timeout is 5 s
 NGINX_EDIT_DELAY_S = 2.5  # the config check tells changes apart from reloads with 1 s slack
 DEAD_API = "https://127.0.0.1:1/api/v1"  # nothing listens on port 1: the fetch is refused
 

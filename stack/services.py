@@ -142,6 +142,17 @@ def probe_redis() -> None:
         raise NotReady(str(exc)) from None
 
 
+def probe_prometheus() -> None:
+    """Ready, and its Alertmanager discovered: after a start or reload that takes a few seconds more."""
+    probe_http(_http("prometheus", "/-/ready"))()
+    try:
+        active = requests.get(_http("prometheus", "/api/v1/alertmanagers"), timeout=PROBE_TIMEOUT).json()
+    except (requests.RequestException, ValueError) as exc:
+        raise NotReady(f"prometheus: {type(exc).__name__}") from None
+    if not active["data"]["activeAlertmanagers"]:
+        raise NotReady("prometheus has not discovered its Alertmanager yet")
+
+
 def every_target_scraped_twice() -> None:
     """Monitoring is ready when Prometheus's last scrape of every target succeeded and each has two samples
     (enough for rate() to answer)."""
@@ -360,7 +371,8 @@ class NginxSettings:
     server_tokens: bool = False
     ssl_protocols: str = "TLSv1.2 TLSv1.3"
     ssl_ciphers: str = "HIGH:!aNULL:!MD5"
-    proxy_read_timeout_s: int = 3  # the API answers in milliseconds; 3 s means it is stuck
+    # Readiness can take 4 s when a dependency hangs (the app's own probe timeout); beyond 5 s the app is stuck.
+    proxy_read_timeout_s: int = 5
 
 
 def nginx_files(settings: NginxSettings = NginxSettings()) -> dict[Path, str]:
@@ -507,7 +519,7 @@ SERVICES: list[Service] = [
             "--web.enable-lifecycle",
             "--storage.tsdb.retention.time=2d",
         ],
-        ready=probe_http(_http("prometheus", "/-/ready")),
+        ready=probe_prometheus,
         files=prometheus_files,
         reload=reload_over_http("prometheus"),
         data_dir=STATE / "prometheus" / "data",

@@ -18,34 +18,25 @@ def test_connection_slots_are_not_nearly_exhausted(db: Database, postgres: Postg
     )
 
 
-@pytest.mark.runbook("db/idle-in-transaction", *CONNECT)
-def test_no_session_idle_in_transaction_too_long(db: Database, postgres: Postgres) -> None:
-    limit = postgres.idle_in_transaction_max_s
-    fail_sessions(
-        "db/idle-in-transaction",
+# runbook id -> (which sessions, since when they are in that state, how a message says it, threshold key)
+STUCK_SESSIONS = {
+    "db/idle-in-transaction": (
+        "state LIKE 'idle in transaction%%'",
+        "state_change",
         "idle in transaction",
-        db.sessions("state LIKE 'idle in transaction%%'", limit, since="state_change"),
-        limit,
-    )
+        "idle_in_transaction_max_s",
+    ),
+    "db/long-query": ("state = 'active'", "query_start", "running one query", "query_max_s"),
+    "db/long-transaction": ("xact_start IS NOT NULL", "xact_start", "in one transaction", "transaction_max_s"),
+}
 
 
-@pytest.mark.runbook("db/long-query", *CONNECT)
-def test_no_query_runs_too_long(db: Database, postgres: Postgres) -> None:
-    limit = postgres.query_max_s
-    fail_sessions(
-        "db/long-query", "running one query", db.sessions("state = 'active'", limit, since="query_start"), limit
-    )
-
-
-@pytest.mark.runbook("db/long-transaction", *CONNECT)
-def test_no_transaction_open_too_long(db: Database, postgres: Postgres) -> None:
-    limit = postgres.transaction_max_s
-    fail_sessions(
-        "db/long-transaction",
-        "in one transaction",
-        db.sessions("xact_start IS NOT NULL", limit, since="xact_start"),
-        limit,
-    )
+@pytest.mark.parametrize("stuck", STUCK_SESSIONS, ids=[key.split("/")[1] for key in STUCK_SESSIONS])
+@pytest.mark.runbook(*STUCK_SESSIONS, *CONNECT)
+def test_no_session_stuck(stuck: str, db: Database, postgres: Postgres) -> None:
+    condition, since, state, threshold = STUCK_SESSIONS[stuck]
+    limit = getattr(postgres, threshold)
+    fail_sessions(stuck, state, db.sessions(condition, limit, since=since), limit)
 
 
 @pytest.mark.runbook("db/lock-wait", *CONNECT)
