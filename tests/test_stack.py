@@ -31,7 +31,7 @@ pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parent.parent
 CA = str(ROOT / ".stack" / "pki" / "ca.pem")
 PUBLIC = f"https://localhost:{PORTS['nginx_https']}"
-TIMEOUT = 5
+TIMEOUT = 10  # above nginx's proxy_read_timeout (5 s): a 504 must arrive before the client gives up
 
 
 def pg_select_one() -> object:
