@@ -3,8 +3,9 @@
     .venv/bin/python -m perf.bench_db [--runs 5] [--scale 70]
 
 The data is pgbench's schema (`pgbench -i -s 70` is about 1 GB) created in the app database beside the app's
-tables, and dropped afterwards; the stack's data filesystem is enlarged to 4 GB for it first (and stays so
-until it is unmounted: PostgreSQL recycles the load's WAL only gradually). The suite's queries read
+tables, and dropped afterwards. The stack's data filesystem is enlarged to 6 GB for it first, since the primary
+and the replica each hold the data and its WAL, and stays so until it is unmounted (PostgreSQL recycles the
+load's WAL only gradually). The suite's queries read
 catalogs and statistics views only, so its time should barely move with the data size.
 """
 
@@ -36,7 +37,7 @@ def main() -> None:
     samples: dict[str, list[float]] = {}
     small = f"db suite, app database near-empty ({database_mb():.0f} MB)"
     samples[small] = [timed(DB_SUITE) for _ in range(args.runs)]
-    subprocess.run(["mount", "-o", "remount,size=4g", str(PG_FILESYSTEM)], check=True)
+    subprocess.run(["mount", "-o", "remount,size=6g", str(PG_FILESYSTEM)], check=True)
     try:
         print(f"generating pgbench data at scale {args.scale} ...", flush=True)
         subprocess.run([str(PG_BIN / "pgbench"), "-i", "-q", "-s", str(args.scale), "-h", str(PG_SOCKET_DIR),

@@ -20,6 +20,7 @@ SERVICE_USER = "opsgate"
 
 _DEFAULT_PORTS = {
     "postgres": 15432,
+    "postgres_replica": 15433,
     "redis": 16379,
     "app": 18000,
     "nginx_http": 18080,

@@ -180,6 +180,7 @@ def _app_without_metric(family: str) -> Callable[[Stack], None]:
     def inject(stack: Stack) -> None:
         APP_ENV.write_text(env_file({**app_settings(), "OPSGATE_APP_METRICS_OMITTED": family}))
         stack.restart("app")
+        stack.wait_until_monitored()  # the restart is not the fault: Prometheus must see the app up again
 
     return inject
 
@@ -212,6 +213,36 @@ def _flush_cache() -> None:
 def _stop_postgres(stack: Stack) -> None:
     stack.stop("postgres")
     _flush_cache()  # a cached item list would keep answering for up to 30 s and hide the outage from readers
+
+
+LAG_TABLE = "opsgate_fault_lag"
+
+
+def _pause_replay(_stack: Stack) -> None:
+    """Pause WAL replay on the replica, then write on the primary: the replica receives but does not apply."""
+    with admin_connection("app", replica=True) as conn:
+        conn.execute("SELECT pg_wal_replay_pause()")
+    with admin_connection("app") as conn:
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {LAG_TABLE} (at timestamptz)")
+        conn.execute(f"INSERT INTO {LAG_TABLE} VALUES (now())")
+
+    def lagging() -> None:
+        with admin_connection("app", replica=True) as conn:
+            lag = conn.execute(
+                "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+                " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
+            ).fetchone()[0]
+        if lag < SESSION_AGE_S:
+            raise NotReady(f"replay lag {lag} s")
+
+    process.wait_ready("postgres-replica", lagging, deadline=SESSION_AGE_S + 20)
+
+
+def _resume_replay(_stack: Stack) -> None:
+    with admin_connection("app", replica=True) as conn:
+        conn.execute("SELECT pg_wal_replay_resume()")
+    with admin_connection("app") as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {LAG_TABLE}")
 
 
 def _break_app_schema(_stack: Stack) -> None:
@@ -360,7 +391,12 @@ FAULTS: dict[str, Fault] = {
     for fault in (
         Fault("app-down", "the app process is stopped", _stop("app"), ("app",)),
         Fault("redis-down", "Redis is stopped", _stop("redis"), ("redis",)),
-        Fault("postgres-down", "PostgreSQL is stopped (and the read cache flushed)", _stop_postgres, ("postgres",)),
+        Fault(
+            "postgres-down",
+            "PostgreSQL is stopped (and the read cache flushed)",
+            _stop_postgres,
+            ("postgres", "postgres-replica"),
+        ),
         Fault(
             "app-slow",
             f"a proxy adds {SLOW_PROXY_DELAY_S} s between nginx and the app",
@@ -436,6 +472,12 @@ FAULTS: dict[str, Fault] = {
             "a file fills the data directory's filesystem to 95%",
             _fill_data_filesystem,
             undo=lambda _stack: FILLER.unlink(missing_ok=True),
+        ),
+        Fault(
+            "pg-replica-lag",
+            "WAL replay pauses on the replica while the primary writes",
+            _pause_replay,
+            undo=_resume_replay,
         ),
         Fault(
             "redis-noeviction",
@@ -518,8 +560,12 @@ FAULTS: dict[str, Fault] = {
             ("nginx",),
         ),
         Fault("prometheus-down", "Prometheus is stopped", _stop("prometheus"), ("prometheus",)),
-        Fault("node-exporter-down", "the node exporter is stopped", _stop_scraped("node-exporter", "node"),
-              ("node-exporter",)),
+        Fault(
+            "node-exporter-down",
+            "the node exporter is stopped",
+            _stop_scraped("node-exporter", "node"),
+            ("node-exporter",),
+        ),
         Fault(
             "postgres-exporter-broken",
             "the postgres exporter has a wrong password: pg_up 0",
@@ -556,8 +602,12 @@ FAULTS: dict[str, Fault] = {
             _add_rule("OpsgateFaultNoRunbook", "vector(0) > 1", "warning", runbook=False),
             ("prometheus",),
         ),
-        Fault("alertmanager-down", "Alertmanager is stopped", _stop_scraped("alertmanager", "alertmanager"),
-              ("alertmanager",)),
+        Fault(
+            "alertmanager-down",
+            "Alertmanager is stopped",
+            _stop_scraped("alertmanager", "alertmanager"),
+            ("alertmanager",),
+        ),
         Fault(
             "headers-missing-on-errors",
             "security headers lose `always`: error responses go without them",

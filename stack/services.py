@@ -52,6 +52,8 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_FILESYSTEM = STATE / "postgres"
 PG_DATA = PG_FILESYSTEM / "data"
 FILLER = PG_FILESYSTEM / "filler.bin"  # written by the pg-disk-low fault
+REPLICA_DATA = PG_FILESYSTEM / "replica"
+REPLICA_SOCKET_DIR = PG_FILESYSTEM / "replica-run"
 PG_SOCKET_DIR = STATE / "postgres" / "run"
 PKI = STATE / "pki"
 WWW = STATE / "www"
@@ -144,6 +146,50 @@ def probe_redis() -> None:
         raise NotReady(str(exc)) from None
 
 
+def probe_replica() -> None:
+    """Ready when the standby is in recovery and streaming from the primary."""
+    try:
+        with admin_connection(replica=True) as conn:
+            state = conn.execute("SELECT pg_is_in_recovery(), (SELECT status FROM pg_stat_wal_receiver)").fetchone()
+    except psycopg.Error as exc:
+        raise NotReady(str(exc).strip().splitlines()[0]) from None
+    if state != (True, "streaming"):
+        raise NotReady(f"replica in recovery={state[0]}, WAL receiver {state[1] or 'not running'}")
+
+
+def _base_backup() -> None:
+    """Clone the primary into a streaming standby on first use (pg_basebackup -R writes primary_conninfo)."""
+    REPLICA_SOCKET_DIR.mkdir(parents=True, exist_ok=True)
+    give_to_service_user(REPLICA_SOCKET_DIR)
+    if (REPLICA_DATA / "PG_VERSION").exists():
+        return
+    result = subprocess.run(
+        [
+            str(PG_BIN / "pg_basebackup"),
+            "-h",
+            str(PG_SOCKET_DIR),
+            "-p",
+            str(PORTS["postgres"]),
+            "-U",
+            "postgres",
+            "-D",
+            str(REPLICA_DATA),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        ],
+        capture_output=True,
+        text=True,
+        user=run_as_user(),
+        group=_service_gid(),
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"pg_basebackup failed: {result.stderr.strip().splitlines()[-1]}")
+
+
 def probe_prometheus() -> None:
     """Ready, and its Alertmanager discovered: after a start or reload that takes a few seconds more."""
     probe_http(_http("prometheus", "/-/ready"))()
@@ -160,8 +206,11 @@ def every_target_scraped_twice() -> None:
     (enough for rate() to answer)."""
     try:
         targets = requests.get(_http("prometheus", "/api/v1/targets"), timeout=PROBE_TIMEOUT).json()
-        samples = requests.get(_http("prometheus", "/api/v1/query"), timeout=PROBE_TIMEOUT,
-                               params={"query": "min(count_over_time(up[1m]))"}).json()
+        samples = requests.get(
+            _http("prometheus", "/api/v1/query"),
+            timeout=PROBE_TIMEOUT,
+            params={"query": "min(count_over_time(up[1m]))"},
+        ).json()
     except (requests.RequestException, ValueError) as exc:
         raise NotReady(f"prometheus: {type(exc).__name__}") from None
     configured = set(re.findall(r"job_name: (\S+)", (STATE / "prometheus" / "prometheus.yml").read_text()))
@@ -182,11 +231,11 @@ def probe_tcp(port: int) -> Callable[[], None]:
     return probe
 
 
-def admin_connection(dbname: str = "postgres") -> psycopg.Connection:
-    """A superuser session over the cluster's Unix socket (trust auth, never exposed on TCP)."""
+def admin_connection(dbname: str = "postgres", *, replica: bool = False) -> psycopg.Connection:
+    """A superuser session over the primary's (or the replica's) Unix socket: trust auth, never on TCP."""
     return psycopg.connect(
-        host=str(PG_SOCKET_DIR),
-        port=PORTS["postgres"],
+        host=str(REPLICA_SOCKET_DIR if replica else PG_SOCKET_DIR),
+        port=PORTS["postgres_replica" if replica else "postgres"],
         user="postgres",
         dbname=dbname,
         connect_timeout=2,
@@ -275,7 +324,8 @@ def _mount_data_filesystem() -> None:
     PG_FILESYSTEM.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={PG_FILESYSTEM_SIZE},mode=0755", "opsgate-pgdata", str(PG_FILESYSTEM)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:  # a plain directory still works; only the pg-disk-low fault needs the mount
         print(f"stack: no size-limited filesystem for PostgreSQL: {result.stderr.strip()}", file=sys.stderr)
@@ -383,10 +433,16 @@ def nginx_files(settings: NginxSettings = NginxSettings()) -> dict[Path, str]:
     hsts = 'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" ' + always + ";"
     files = {
         STATE / "nginx" / "nginx.conf": render(
-            "nginx.conf", state=STATE, host=HOST, http_port=PORTS["nginx_http"], https_port=PORTS["nginx_https"],
-            server_names=" ".join(SERVER_NAMES), upstream=f"{HOST}:{settings.upstream_port}",
+            "nginx.conf",
+            state=STATE,
+            host=HOST,
+            http_port=PORTS["nginx_http"],
+            https_port=PORTS["nginx_https"],
+            server_names=" ".join(SERVER_NAMES),
+            upstream=f"{HOST}:{settings.upstream_port}",
             user_directive=f"user {user} {user};" if user else "",
-            http_server_body=f"return 301 https://$host:{PORTS['nginx_https']}$request_uri;" if settings.redirect_http
+            http_server_body=f"return 301 https://$host:{PORTS['nginx_https']}$request_uri;"
+            if settings.redirect_http
             else 'return 200 "plain HTTP\\n";',
             hsts_header=hsts if settings.hsts else "# no HSTS",
             always=always,
@@ -449,6 +505,28 @@ SERVICES: list[Service] = [
         config=STATE / "postgres" / "opsgate.conf",
     ),
     Service(
+        name="postgres-replica",
+        port=PORTS["postgres_replica"],
+        url=f"postgresql://{HOST}:{PORTS['postgres_replica']}/{APP_DB}",
+        # The cloned postgresql.conf includes the primary's settings; the command line overrides where it listens.
+        command=lambda: [
+            str(PG_BIN / "postgres"),
+            "-D",
+            str(REPLICA_DATA),
+            "-c",
+            f"port={PORTS['postgres_replica']}",
+            "-c",
+            f"unix_socket_directories={REPLICA_SOCKET_DIR}",
+        ],
+        ready=probe_replica,
+        stop_signal=signal.SIGINT,
+        depends_on=("postgres",),
+        as_service_user=True,
+        prepare=_base_backup,
+        data_dir=REPLICA_DATA,
+        config=REPLICA_DATA / "postgresql.auto.conf",
+    ),
+    Service(
         name="redis",
         port=PORTS["redis"],
         url=f"redis://{HOST}:{PORTS['redis']}/0",
@@ -456,7 +534,11 @@ SERVICES: list[Service] = [
         ready=probe_redis,
         files=lambda: {
             STATE / "redis" / "redis.conf": render(
-                "redis.conf", host=HOST, port=PORTS["redis"], password=SECRETS["OPSGATE_REDIS_PASSWORD"], state=STATE,
+                "redis.conf",
+                host=HOST,
+                port=PORTS["redis"],
+                password=SECRETS["OPSGATE_REDIS_PASSWORD"],
+                state=STATE,
                 eviction_policy=REDIS_EVICTION_POLICY,
             )
         },

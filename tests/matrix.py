@@ -123,9 +123,24 @@ DB_SESSION_ROWS = {
     "pg-slow-statement": {"test_performance::test_no_statement_is_slow_on_average": "db/slow-statements"},
     "pg-invalid-index": {"test_maintenance::test_no_invalid_indexes": "db/invalid-index"},
     "pg-disk-low": {"test_disk::test_data_directory_has_free_space": "db/disk-low"},
+    "pg-replica-lag": {"test_replica::test_replica_streams_within_lag": "db/replica-lag"},
 }
 DB_ROWS = [
-    Row("db-postgres-down", "db", fault="postgres-down", expect={"*": "db/unreachable"}),
+    Row(
+        "db-postgres-down",
+        "db",
+        fault="postgres-down",
+        expect={
+            **dict.fromkeys(
+                [
+                    f"test_{module}::*"
+                    for module in ("capacity", "connectivity", "disk", "maintenance", "performance", "schema")
+                ],
+                "db/unreachable",
+            ),
+            "test_replica::*": "db/replica-lag",  # the standby is up, but its primary is gone: not streaming
+        },
+    ),
     Row(
         "db-wrong-password",
         "db",
@@ -359,7 +374,6 @@ ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS, *NGINX_ROWS, *MONITORING_ROWS]
 
 # Checks the reference stack cannot exercise yet, so they skip on it; each must say why.
 NOT_EXERCISED = {
-    "test_replica::test_replica_streams_within_lag": "the reference stack has no streaming replica",
     "test_exporters::test_otel_collector_is_healthy": "the reference stack has no OpenTelemetry collector: "
     "tests/test_otel_contract.py runs the check against the health_check extension's documented answers",
     "test_grafana::*": "Grafana is not installable here: tests/test_grafana_contract.py runs these checks against "

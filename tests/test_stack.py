@@ -74,10 +74,12 @@ def cors_preflight() -> object:
     return http_status(f"{PUBLIC}/api/v1/items", method="OPTIONS", headers=headers)
 
 
-def pg_admin(query: str) -> object:
-    """One value, read as the superuser over the cluster's Unix socket."""
-    socket_dir = Path(__file__).resolve().parent.parent / ".stack" / "postgres" / "run"
-    with psycopg.connect(host=str(socket_dir), port=PORTS["postgres"], user="postgres", dbname="app") as conn:
+def pg_admin(query: str, server: str = "postgres") -> object:
+    """One value, read as the superuser over the primary's (or the replica's) Unix socket."""
+    socket_dir = ROOT / ".stack" / "postgres" / ("run" if server == "postgres" else "replica-run")
+    with psycopg.connect(
+        host=str(socket_dir), port=PORTS[server.replace("-", "_")], user="postgres", dbname="app"
+    ) as conn:
         return conn.execute(query).fetchone()[0]
 
 
@@ -187,6 +189,7 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
         1,
     ),
     "pg-invalid-index": (lambda: pg_admin("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), 0, 1),
+    "pg-replica-lag": (lambda: pg_admin("SELECT pg_is_wal_replay_paused()", "postgres-replica"), False, True),
     "pg-disk-low": (
         lambda: (
             shutil.disk_usage(ROOT / ".stack" / "postgres").free * 10
@@ -267,6 +270,7 @@ def test_every_service_is_up(stack: Stack) -> None:
 
 SERVICE_PROBES: dict[str, Callable[[], object]] = {
     "postgres": pg_select_one,
+    "postgres-replica": lambda: pg_admin("SELECT pg_is_in_recovery()", "postgres-replica"),
     "redis": redis_ping,
     "app": lambda: http_status(f"http://127.0.0.1:{PORTS['app']}/api/v1/health"),
     "nginx": lambda: http_status(f"{PUBLIC}/api/v1/health"),
