@@ -39,4 +39,5 @@ lint: setup
 	@$(VENV)/bin/ruff check .
 
 clean: down
+	-umount .stack/postgres 2>/dev/null
 	rm -rf .stack reports/*.html reports/*.xml
