@@ -219,23 +219,41 @@ LAG_TABLE = "opsgate_fault_lag"
 
 
 def _pause_replay(_stack: Stack) -> None:
-    """Pause WAL replay on the replica, then write on the primary: the replica receives but does not apply."""
-    with admin_connection("app", replica=True) as conn:
-        conn.execute("SELECT pg_wal_replay_pause()")
-    with admin_connection("app") as conn:
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {LAG_TABLE} (at timestamptz)")
-        conn.execute(f"INSERT INTO {LAG_TABLE} VALUES (now())")
+    """Pause WAL replay on the replica, then write on the primary: the replica receives but does not apply.
+    A first write before the pause gives the replica a replayed transaction to measure the lag from."""
 
-    def lagging() -> None:
+    def write() -> str:
+        with admin_connection("app") as conn:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {LAG_TABLE} (at timestamptz)")
+            conn.execute(f"INSERT INTO {LAG_TABLE} VALUES (now())")
+            return conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
+
+    def replica_value(query: str) -> object:
         with admin_connection("app", replica=True) as conn:
-            lag = conn.execute(
-                "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-                " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
-            ).fetchone()[0]
-        if lag < SESSION_AGE_S:
-            raise NotReady(f"replay lag {lag} s")
+            return conn.execute(query).fetchone()[0]
 
-    process.wait_ready("postgres-replica", lagging, deadline=SESSION_AGE_S + 20)
+    def lag_at_least(seconds: float) -> Callable[[], None]:
+        def probe() -> None:
+            lag = replica_value(
+                "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+                " ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+            )
+            if lag < seconds:
+                raise NotReady(f"replay lag {lag} s")
+
+        return probe
+
+    written = write()
+    process.wait_ready("postgres-replica", lambda: _require(replica_value(
+        f"SELECT pg_last_wal_replay_lsn() >= '{written}'::pg_lsn"), "first write not replayed yet"), deadline=20)
+    replica_value("SELECT pg_wal_replay_pause()")
+    write()
+    process.wait_ready("postgres-replica", lag_at_least(SESSION_AGE_S), deadline=SESSION_AGE_S + 20)
+
+
+def _require(condition: object, why: str) -> None:
+    if not condition:
+        raise NotReady(why)
 
 
 def _resume_replay(_stack: Stack) -> None:
