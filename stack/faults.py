@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import sys
 import time
@@ -29,6 +30,7 @@ from stack.pki import ensure_authority, issue_server_cert
 from stack.process import NotReady
 from stack.services import (
     APP_ENV,
+    BY_NAME,
     FILLER,
     PG_FILESYSTEM,
     PKI,
@@ -215,6 +217,59 @@ def _stop_postgres(stack: Stack) -> None:
     _flush_cache()  # a cached item list would keep answering for up to 30 s and hide the outage from readers
 
 
+def _app_db(statement: str) -> Callable[[Stack], None]:
+    """Run one statement as the superuser in the app database."""
+
+    def run(_stack: Stack) -> None:
+        with admin_connection("app") as conn:
+            conn.execute(statement)
+
+    return run
+
+
+def _rules_test_expecting(wrong: str, right: str) -> Callable[[Stack], None]:
+    """Edit the rules' unit tests so one expectation no longer matches what the rules do."""
+
+    def inject(_stack: Stack) -> None:
+        tests = STATE / "prometheus" / "alerts_test.yml"
+        tests.write_text(tests.read_text().replace(right, wrong, 1))
+
+    return inject
+
+
+def _prometheus_without_alerting(stack: Stack) -> None:
+    """Reload Prometheus with its `alerting:` block removed: rules still fire, into the void."""
+    config = STATE / "prometheus" / "prometheus.yml"
+    text = config.read_text()
+    config.write_text(re.sub(r"\nalerting:\n(?:  .*\n)+", "\n", text))
+    service_reload = BY_NAME["prometheus"].reload
+    assert service_reload is not None
+    service_reload(process.running_pid("prometheus") or 0)  # not Stack.reload: "ready" expects an Alertmanager
+    process.wait_ready("prometheus", lambda: _require(not _active_alertmanagers(), "Alertmanager still listed"), 30)
+
+
+def _active_alertmanagers() -> list[dict]:
+    url = f"http://{HOST}:{PORTS['prometheus']}/api/v1/alertmanagers"
+    return requests.get(url, timeout=5).json()["data"]["activeAlertmanagers"]
+
+
+PREPARED_GID = "opsgate-fault-orphan"
+
+
+def _orphan_prepared_transaction(_stack: Stack) -> None:
+    """PREPARE TRANSACTION and walk away, as a crashed two-phase-commit coordinator does; then let it age."""
+    with psycopg.connect(app_dsn(), connect_timeout=5, autocommit=False) as conn:
+        conn.execute("SELECT 1")
+        conn.execute(f"PREPARE TRANSACTION '{PREPARED_GID}'")
+    time.sleep(SESSION_AGE_S)
+
+
+def _rollback_orphan(_stack: Stack) -> None:
+    with admin_connection("app") as conn:
+        if conn.execute("SELECT 1 FROM pg_prepared_xacts WHERE gid = %s", (PREPARED_GID,)).fetchone():
+            conn.execute(f"ROLLBACK PREPARED '{PREPARED_GID}'")
+
+
 LAG_TABLE = "opsgate_fault_lag"
 
 
@@ -244,8 +299,13 @@ def _pause_replay(_stack: Stack) -> None:
         return probe
 
     written = write()
-    process.wait_ready("postgres-replica", lambda: _require(replica_value(
-        f"SELECT pg_last_wal_replay_lsn() >= '{written}'::pg_lsn"), "first write not replayed yet"), deadline=20)
+    process.wait_ready(
+        "postgres-replica",
+        lambda: _require(
+            replica_value(f"SELECT pg_last_wal_replay_lsn() >= '{written}'::pg_lsn"), "first write not replayed yet"
+        ),
+        deadline=20,
+    )
     replica_value("SELECT pg_wal_replay_pause()")
     write()
     process.wait_ready("postgres-replica", lag_at_least(SESSION_AGE_S), deadline=SESSION_AGE_S + 20)
@@ -492,6 +552,24 @@ FAULTS: dict[str, Fault] = {
             undo=lambda _stack: FILLER.unlink(missing_ok=True),
         ),
         Fault(
+            "pg-extension-missing",
+            "DROP EXTENSION pg_stat_statements in the app database",
+            _app_db("DROP EXTENSION IF EXISTS pg_stat_statements"),
+            undo=_app_db("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"),
+        ),
+        Fault(
+            "pg-sequence-near-max",
+            "the items id sequence is set to 95% of its range",
+            _app_db("SELECT setval('items_id_seq', (9223372036854775807 * 0.95)::bigint)"),
+            undo=_app_db("SELECT setval('items_id_seq', (SELECT coalesce(max(id), 1) FROM items))"),
+        ),
+        Fault(
+            "pg-prepared-transaction",
+            f"a prepared transaction is left behind (for {SESSION_AGE_S:g} s+)",
+            _orphan_prepared_transaction,
+            undo=_rollback_orphan,
+        ),
+        Fault(
             "pg-replica-lag",
             "WAL replay pauses on the replica while the primary writes",
             _pause_replay,
@@ -618,6 +696,18 @@ FAULTS: dict[str, Fault] = {
             "alert-without-runbook",
             "an alerting rule without a runbook_url",
             _add_rule("OpsgateFaultNoRunbook", "vector(0) > 1", "warning", runbook=False),
+            ("prometheus",),
+        ),
+        Fault(
+            "rule-tests-failing",
+            "a promtool rules unit test expects the wrong severity",
+            _rules_test_expecting("{severity: warning, job: app", "{severity: critical, job: app"),
+            ("prometheus",),
+        ),
+        Fault(
+            "alertmanager-unlinked",
+            "Prometheus is reloaded without its alerting block",
+            _prometheus_without_alerting,
             ("prometheus",),
         ),
         Fault(

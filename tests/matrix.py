@@ -124,6 +124,12 @@ DB_SESSION_ROWS = {
     "pg-invalid-index": {"test_maintenance::test_no_invalid_indexes": "db/invalid-index"},
     "pg-disk-low": {"test_disk::test_data_directory_has_free_space": "db/disk-low"},
     "pg-replica-lag": {"test_replica::test_replica_streams_within_lag": "db/replica-lag"},
+    "pg-extension-missing": {
+        "test_connectivity::test_required_extensions_are_installed": "db/extension-missing",
+        "test_performance::test_no_statement_is_slow_on_average": "db/extension-missing",
+    },
+    "pg-prepared-transaction": {"test_capacity::test_no_old_prepared_transactions": "db/prepared-transactions"},
+    "pg-sequence-near-max": {"test_maintenance::test_sequences_have_room": "db/sequence-exhaustion"},
 }
 DB_ROWS = [
     Row(

@@ -190,6 +190,17 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     ),
     "pg-invalid-index": (lambda: pg_admin("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), 0, 1),
     "pg-replica-lag": (lambda: pg_admin("SELECT pg_is_wal_replay_paused()", "postgres-replica"), False, True),
+    "pg-extension-missing": (
+        lambda: pg_admin("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'"),
+        1,
+        0,
+    ),
+    "pg-prepared-transaction": (lambda: pg_admin("SELECT count(*) FROM pg_prepared_xacts"), 0, 1),
+    "pg-sequence-near-max": (
+        lambda: pg_admin("SELECT last_value > 1e15 FROM pg_sequences WHERE sequencename = 'items_id_seq'"),
+        False,
+        True,
+    ),
     "pg-disk-low": (
         lambda: (
             shutil.disk_usage(ROOT / ".stack" / "postgres").free * 10
@@ -250,6 +261,25 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
         lambda: all("runbook_url" in r.get("annotations", {}) for r in prometheus_rules() if r["type"] == "alerting"),
         True,
         False,
+    ),
+    "rule-tests-failing": (
+        lambda: (
+            subprocess.run(
+                ["promtool", "test", "rules", str(ROOT / ".stack" / "prometheus" / "alerts_test.yml")],
+                capture_output=True,
+            ).returncode
+        ),
+        0,
+        1,
+    ),
+    "alertmanager-unlinked": (
+        lambda: len(
+            requests.get(local("prometheus", "/api/v1/alertmanagers"), timeout=TIMEOUT).json()["data"][
+                "activeAlertmanagers"
+            ]
+        ),
+        1,
+        0,
     ),
     "alertmanager-down": (lambda: http_status(local("alertmanager", "/-/ready")), 200, "refused"),
     "redis-memory-full": (

@@ -6,6 +6,7 @@ import pytest
 
 from fixtures.postgres import Database, redact_sql
 from fixtures.target import Postgres
+from fixtures.verdict import fail
 
 pytestmark = pytest.mark.db
 CONNECT = ("db/unreachable", "db/not-accepting", "db/auth-failed", "db/database-missing")
@@ -15,7 +16,7 @@ MIN_BLOCKS_TO_JUDGE = 1000
 @pytest.mark.runbook("db/slow-statements", "db/extension-missing", *CONNECT)
 def test_no_statement_is_slow_on_average(db: Database, postgres: Postgres) -> None:
     if "pg_stat_statements" not in db.extensions():
-        pytest.fail("pg_stat_statements is not installed: statement timings are unknown")
+        fail("db/extension-missing", "pg_stat_statements is not installed: statement timings are unknown")
     slow = [s for s in db.slowest_statements(postgres.statement_min_calls) if s["mean_ms"] > postgres.statement_warn_ms]
     described = [f"{s['mean_ms']:.0f} ms mean over {s['calls']} calls: {redact_sql(s['query'])}" for s in slow]
     for line in described:
