@@ -366,6 +366,18 @@ MONITORING_ROWS = [
         expect={"test_rules::test_every_alert_rule_links_a_runbook_section": "monitoring/alert-without-runbook"},
     ),
     Row(
+        "rule-tests-failing",
+        "monitoring",
+        fault="rule-tests-failing",
+        expect={"test_rules::test_rule_unit_tests_pass[*]": "monitoring/rule-tests-failing"},
+    ),
+    Row(
+        "alertmanager-unlinked",
+        "monitoring",
+        fault="alertmanager-unlinked",
+        expect={"test_rules::test_prometheus_sends_alerts_to_alertmanager": "monitoring/alertmanager-unlinked"},
+    ),
+    Row(
         "alertmanager-down",
         "monitoring",
         fault="alertmanager-down",

@@ -7,11 +7,17 @@ from pathlib import Path
 import pytest
 
 from stack.core import Stack
+from stack.faults import FAULTS
 from tests.gate import GateRun, matches, patched_target, run_gate
 from tests.matrix import NOT_EXERCISED, ROWS, Row
 
 pytestmark = pytest.mark.stack
 SUITES = sorted({row.suite for row in ROWS})
+
+
+def test_every_fault_has_a_matrix_row() -> None:
+    """A fault nobody runs the suites against proves nothing."""
+    assert set(FAULTS) - {row.fault for row in ROWS} == set()
 
 
 @pytest.fixture(scope="module")
