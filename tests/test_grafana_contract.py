@@ -6,7 +6,6 @@ name; everything else about Grafana comes from the recordings (the reference sta
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import pytest
 from stack.core import Stack
 from tests.gate import matches, patched_target, run_gate
 from tests.grafana_server import PASSWORD, TOKEN, USER, recorded_grafana
+from tests.test_bad_input import free_port
 
 pytestmark = pytest.mark.stack
 
@@ -61,10 +61,7 @@ def grafana_at(recordings: str | None) -> Iterator[str]:
         with recorded_grafana(recordings) as url:
             yield url
         return
-    with socket.socket() as probe:  # a port nothing listens on: bound, never listened, then closed
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
