@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import redis
-import requests
 
 from stack import process
 from stack.config import CORS_ORIGINS, HOST, PORTS, REDIS_EVICTION_POLICY, ROOT, SECRETS, SERVER_NAMES, STATE, app_dsn
@@ -44,6 +43,7 @@ from stack.services import (
     manage_app,
     nginx_files,
     probe_tcp,
+    prometheus_data,
     prometheus_files,
     redis_url,
     write_changed,
@@ -162,7 +162,7 @@ def _add_rule(
 
 
 def _rule_state(name: str, wanted: str) -> None:
-    groups = requests.get(f"http://{HOST}:{PORTS['prometheus']}/api/v1/rules", timeout=5).json()["data"]["groups"]
+    groups = prometheus_data("/api/v1/rules")["groups"]
     states = [(rule.get("state"), rule.get("health")) for g in groups for rule in g["rules"] if rule["name"] == name]
     if not any(wanted in state for state in states):
         raise NotReady(f"rule {name} is {states}, waiting for {wanted}")
@@ -196,9 +196,7 @@ def _break_postgres_exporter(stack: Stack) -> None:
 
 
 def _query_is(promql: str, value: str) -> None:
-    result = requests.get(
-        f"http://{HOST}:{PORTS['prometheus']}/api/v1/query", params={"query": promql}, timeout=5
-    ).json()["data"]["result"]
+    result = prometheus_data("/api/v1/query", query=promql)["result"]
     if not result or result[0]["value"][1] != value:
         raise NotReady(f"{promql} is {result}, waiting for {value}")
 
@@ -245,12 +243,11 @@ def _prometheus_without_alerting(stack: Stack) -> None:
     service_reload = BY_NAME["prometheus"].reload
     assert service_reload is not None
     service_reload(process.running_pid("prometheus") or 0)  # not Stack.reload: "ready" expects an Alertmanager
-    process.wait_ready("prometheus", lambda: _require(not _active_alertmanagers(), "Alertmanager still listed"), 30)
-
-
-def _active_alertmanagers() -> list[dict]:
-    url = f"http://{HOST}:{PORTS['prometheus']}/api/v1/alertmanagers"
-    return requests.get(url, timeout=5).json()["data"]["activeAlertmanagers"]
+    process.wait_ready(
+        "prometheus",
+        lambda: _require(not prometheus_data("/api/v1/alertmanagers")["activeAlertmanagers"], "Alertmanager listed"),
+        30,
+    )
 
 
 PREPARED_GID = "opsgate-fault-orphan"

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import redis
@@ -190,33 +191,29 @@ def _base_backup() -> None:
         raise RuntimeError(f"pg_basebackup failed: {result.stderr.strip().splitlines()[-1]}")
 
 
+def prometheus_data(path: str, **params: str) -> Any:
+    """The `data` of a Prometheus API v1 answer; NotReady while Prometheus cannot give one."""
+    try:
+        return requests.get(_http("prometheus", path), params=params or None, timeout=PROBE_TIMEOUT).json()["data"]
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        raise NotReady(f"prometheus {path}: {type(exc).__name__}") from None
+
+
 def probe_prometheus() -> None:
     """Ready, and its Alertmanager discovered: after a start or reload that takes a few seconds more."""
     probe_http(_http("prometheus", "/-/ready"))()
-    try:
-        active = requests.get(_http("prometheus", "/api/v1/alertmanagers"), timeout=PROBE_TIMEOUT).json()
-    except (requests.RequestException, ValueError) as exc:
-        raise NotReady(f"prometheus: {type(exc).__name__}") from None
-    if not active["data"]["activeAlertmanagers"]:
+    if not prometheus_data("/api/v1/alertmanagers")["activeAlertmanagers"]:
         raise NotReady("prometheus has not discovered its Alertmanager yet")
 
 
 def every_target_scraped_twice() -> None:
     """Monitoring is ready when Prometheus's last scrape of every target succeeded and each has two samples
     (enough for rate() to answer)."""
-    try:
-        targets = requests.get(_http("prometheus", "/api/v1/targets"), timeout=PROBE_TIMEOUT).json()
-        samples = requests.get(
-            _http("prometheus", "/api/v1/query"),
-            timeout=PROBE_TIMEOUT,
-            params={"query": "min(count_over_time(up[1m]))"},
-        ).json()
-    except (requests.RequestException, ValueError) as exc:
-        raise NotReady(f"prometheus: {type(exc).__name__}") from None
+    targets = prometheus_data("/api/v1/targets")
+    result = prometheus_data("/api/v1/query", query="min(count_over_time(up[1m]))")["result"]
     configured = set(re.findall(r"job_name: (\S+)", (STATE / "prometheus" / "prometheus.yml").read_text()))
-    up = {t["labels"]["job"] for t in targets["data"]["activeTargets"] if t["health"] == "up"}
+    up = {t["labels"]["job"] for t in targets["activeTargets"] if t["health"] == "up"}
     waiting = sorted(configured - up)  # a just-started Prometheus lists no targets at all for a moment
-    result = samples["data"]["result"]
     if waiting or not result or float(result[0]["value"][1]) < 2:
         raise NotReady(f"prometheus has not yet scraped every target twice (waiting for {waiting or 'samples'})")
 
