@@ -15,8 +15,8 @@ import argparse
 import subprocess
 
 from perf.benchlib import PYTEST, ROOT, print_table, stack_up, timed
+from stack.components.postgres.server import PG_BIN, PG_FILESYSTEM, PG_SOCKET_DIR
 from stack.config import PORTS
-from stack.services import PG_BIN, PG_FILESYSTEM, PG_SOCKET_DIR
 
 DB_SUITE = [*PYTEST, "-m", "db"]
 PSQL = [str(PG_BIN / "psql"), "-h", str(PG_SOCKET_DIR), "-p", str(PORTS["postgres"]), "-U", "postgres", "-d", "app",

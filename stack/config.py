@@ -50,7 +50,6 @@ APP_ROLE = "app"
 MONITOR_ROLE = "monitor"
 CORS_ORIGINS = (f"https://localhost:{PORTS['nginx_https']}", "https://app.opsgate.test")
 SERVER_NAMES = ("localhost", "opsgate.test")
-REDIS_EVICTION_POLICY = "allkeys-lru"
 # PostgreSQL's files live on a size-limited tmpfs of this size (when root), so a disk-full fault is real.
 PG_FILESYSTEM_SIZE = os.environ.get("OPSGATE_PG_FS_SIZE", "1g")
 

@@ -1,4 +1,8 @@
-"""The Stack: bring the reference stack up and down, report its state, inject and heal faults."""
+"""The Stack: bring the reference stack up and down, report its state, inject and heal faults.
+
+The orchestrator knows services and faults only through the shape it runs (`stack.shapes`); components know
+it only as a `Controller`.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from stack import process
+from stack.components.prometheus import every_target_scraped_twice
 from stack.config import STATE
-from stack.faults import FAULTS, Fault
+from stack.files import run_as_user, write_changed
+from stack.model import Fault, Service
 from stack.process import StackError
-from stack.services import BY_NAME, SERVICES, Service, every_target_scraped_twice, run_as_user, write_changed
+from stack.shapes import DEFAULT, SHAPE_FILE, Shape, recorded_shape, shape_named
 
 READY_DEADLINE = 30.0
 FAULTS_FILE = STATE / "faults.json"
@@ -38,14 +44,25 @@ def wait_ready(service: Service, deadline: float = READY_DEADLINE) -> None:
 
 
 class Stack:
-    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
+    """The reference stack in `.stack/`, as `shape` (default: the shape it was last brought up as)."""
+
+    def __init__(self, shape: str | None = None, progress: Callable[[str], None] | None = None) -> None:
+        self.shape: Shape = shape_named(shape or recorded_shape() or DEFAULT.name)
+        self.services = {service.name: service for service in self.shape.services}
+        self.faults = {fault.name: fault for fault in self.shape.faults}
         self._progress = progress or (lambda _message: None)
+
+    def _service(self, name: str) -> Service:
+        if name not in self.services:
+            known = ", ".join(self.services)
+            raise StackError(f"unknown service {name!r} in shape {self.shape.name} (services: {known})")
+        return self.services[name]
 
     # -- single services ---------------------------------------------------------------------------------------
 
     def start(self, name: str) -> None:
         """Start a stopped service with the files on disk as they are (see `converge` for the healthy ones)."""
-        service = BY_NAME[name]
+        service = self._service(name)
         if service.prepare:
             service.prepare()
         user = run_as_user() if service.as_service_user else None
@@ -55,11 +72,11 @@ class Stack:
             service.after_ready()
 
     def stop(self, name: str) -> None:
-        process.stop(name, BY_NAME[name].stop_signal)
+        process.stop(name, self._service(name).stop_signal)
 
     def reload(self, name: str) -> None:
         """Apply the files on disk to the running service (restart where it cannot reload in place)."""
-        service, pid = BY_NAME[name], process.running_pid(name)
+        service, pid = self._service(name), process.running_pid(name)
         if pid is None:
             raise StackError(f"{name} is not running; `python -m stack up` first")
         if service.reload:
@@ -74,7 +91,7 @@ class Stack:
 
     def converge(self, name: str) -> str:
         """Bring one service to its healthy configuration and running state; says what it had to do."""
-        service = BY_NAME[name]
+        service = self._service(name)
         changed = write_changed(service.files())
         pid = process.running_pid(name)
         if pid is None:
@@ -98,13 +115,18 @@ class Stack:
 
     def up(self) -> list[ServiceStatus]:
         """Start or repair every service in dependency order, in parallel; undo every fault still active."""
+        running = recorded_shape()
+        if running not in (None, self.shape.name) and any(row.state == "up" for row in self.status()):
+            raise StackError(f"the stack runs as shape {running}; `python -m stack down` first")
         STATE.mkdir(exist_ok=True)
+        SHAPE_FILE.write_text(self.shape.name + "\n")
         # A first, best-effort pass: some faults (a renamed table) would stop a service from starting, while
         # others need their service running to be undone; the pass after converging catches those.
         for name in self.active_faults():
             with contextlib.suppress(Exception):
-                FAULTS[name].undo(self)
-        done = {service.name: threading.Event() for service in SERVICES}
+                self.faults[name].undo(self)
+        services = list(self.services.values())
+        done = {service.name: threading.Event() for service in services}
         failures: dict[str, str] = {}
 
         def bring_up(service: Service) -> None:
@@ -122,12 +144,12 @@ class Stack:
             finally:
                 done[service.name].set()
 
-        with ThreadPoolExecutor(max_workers=len(SERVICES)) as pool:
-            list(pool.map(bring_up, SERVICES))
+        with ThreadPoolExecutor(max_workers=len(services)) as pool:
+            list(pool.map(bring_up, services))
         if failures:
             raise StackError("; ".join(f"{name}: {reason}" for name, reason in failures.items()))
         for name in self.active_faults():
-            FAULTS[name].undo(self)
+            self.faults[name].undo(self)
         FAULTS_FILE.unlink(missing_ok=True)
         self.wait_until_monitored()
         return self.status()
@@ -135,17 +157,17 @@ class Stack:
     def down(self) -> None:
         """Stop every process we started: fault helpers, then services, dependents first."""
         for name in process.recorded_names():
-            if name not in BY_NAME:
+            if name not in self.services:
                 process.stop(name)
-        for service in reversed(SERVICES):
+        for service in reversed(self.services.values()):
             self.stop(service.name)
+        SHAPE_FILE.unlink(missing_ok=True)
 
     def status(self) -> list[ServiceStatus]:
-        return [_status(service) for service in SERVICES]
+        return [_status(service) for service in self.services.values()]
 
     def logs(self, name: str, lines: int = 100) -> str:
-        if name not in BY_NAME:
-            raise StackError(f"unknown service {name!r} (services: {', '.join(BY_NAME)})")
+        self._service(name)
         try:
             text = process.log_path(name).read_text(errors="replace")
         except FileNotFoundError:
@@ -156,7 +178,7 @@ class Stack:
 
     def active_faults(self) -> list[str]:
         try:
-            return json.loads(FAULTS_FILE.read_text())
+            return [name for name in json.loads(FAULTS_FILE.read_text()) if name in self.faults]
         except (OSError, ValueError):
             return []
 
@@ -164,29 +186,35 @@ class Stack:
         FAULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
         FAULTS_FILE.write_text(json.dumps(sorted(set(names))))
 
-    def fault(self, name: str) -> None:
-        fault = _fault(name)
+    def inject(self, name: str) -> None:
+        fault = self._fault(name)
         self._record_faults([*self.active_faults(), name])
         fault.inject(self)
 
     def heal(self, name: str) -> None:
-        fault = _fault(name)
+        fault = self._fault(name)
         for service in fault.services:
             self.converge(service)
         fault.undo(self)
         self._record_faults(set(self.active_faults()) - {name})
         self.wait_until_monitored()
 
+    def heal_all(self) -> list[str]:
+        """Heal every active fault; the names healed."""
+        active = self.active_faults()
+        for name in active:
+            self.heal(name)
+        return active
+
     def wait_until_monitored(self) -> None:
         """Healthy includes seen healthy: wait until Prometheus scraped every target up (when it runs)."""
-        if process.running_pid("prometheus"):
+        if "prometheus" in self.services and process.running_pid("prometheus"):
             process.wait_ready("prometheus", every_target_scraped_twice, READY_DEADLINE)
 
-
-def _fault(name: str) -> Fault:
-    if name not in FAULTS:
-        raise StackError(f"unknown fault {name!r}; `python -m stack faults` lists them")
-    return FAULTS[name]
+    def _fault(self, name: str) -> Fault:
+        if name not in self.faults:
+            raise StackError(f"unknown fault {name!r} in shape {self.shape.name}; `python -m stack faults` lists them")
+        return self.faults[name]
 
 
 def _status(service: Service) -> ServiceStatus:

@@ -16,7 +16,7 @@ class Row:
     name: str
     suite: str  # the pytest marker the row runs
     expect: dict[str, str]  # check pattern -> runbook id its failure must cite
-    fault: str | None = None  # `python -m stack fault NAME`, healed after the row
+    fault: str | None = None  # `python -m stack inject NAME`, healed after the row
     env: dict[str, str] = field(default_factory=dict)  # environment of the gate run (e.g. a wrong secret)
     target_patch: dict[str, Any] = field(default_factory=dict)  # merged into targets/local.yml for the run
 

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from stack.core import Stack
-from stack.faults import FAULTS
+from stack.shapes import DEFAULT
 from tests.gate import GateRun, matches, patched_target, run_gate
 from tests.matrix import NOT_EXERCISED, ROWS, Row
 
 pytestmark = pytest.mark.stack
+FAULTS = [fault.name for fault in DEFAULT.faults]  # the self-tests run the default shape
 SUITES = sorted({row.suite for row in ROWS})
 
 
@@ -42,7 +43,7 @@ def test_healthy_stack_passes_the_whole_suite(healthy: dict[str, GateRun], suite
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_fault_fails_exactly_its_checks(row: Row, stack: Stack, healthy: dict[str, GateRun], tmp_path: Path) -> None:
     if row.fault:
-        stack.fault(row.fault)
+        stack.inject(row.fault)
     try:
         run = run_gate(row.suite, tmp_path, target=patched_target(row.name, row.target_patch), env=row.env)
     finally:

@@ -24,9 +24,10 @@ from cryptography import x509
 from stack import process
 from stack.config import CORS_ORIGINS, PORTS, SECRETS
 from stack.core import Stack
-from stack.faults import FAULTS
+from stack.shapes import DEFAULT
 
 pytestmark = pytest.mark.stack
+FAULTS = [fault.name for fault in DEFAULT.faults]  # the self-tests run the default shape
 
 ROOT = Path(__file__).resolve().parent.parent
 CA = str(ROOT / ".stack" / "pki" / "ca.pem")
@@ -327,7 +328,7 @@ def test_http_redirects_to_https(stack: Stack) -> None:
 def test_fault_breaks_and_heal_restores(stack: Stack, name: str) -> None:
     observe, healthy, broken = OBSERVATIONS[name]
     assert observe() == healthy, "the stack must be healthy before the fault"
-    stack.fault(name)
+    stack.inject(name)
     try:
         assert name in stack.active_faults()
         assert observe() == broken
@@ -339,7 +340,7 @@ def test_fault_breaks_and_heal_restores(stack: Stack, name: str) -> None:
 
 def test_up_heals_every_active_fault(stack: Stack) -> None:
     for name in ("app-500", "frontend-wrong-api"):
-        stack.fault(name)
+        stack.inject(name)
     stack.up()
     assert stack.active_faults() == []
     for name in ("app-500", "frontend-wrong-api"):

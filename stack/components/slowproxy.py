@@ -1,6 +1,6 @@
 """A TCP proxy that delays every chunk sent upstream: the `app-slow` fault puts it between nginx and the app.
 
-python -m stack.slowproxy LISTEN_PORT UPSTREAM_PORT DELAY_SECONDS
+python -m stack.components.slowproxy LISTEN_PORT UPSTREAM_PORT DELAY_SECONDS
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
-"""A local certificate authority for the stack's nginx, and the server certificates it issues.
+"""A local certificate authority for the stack's nginx, the server certificates it issues, and the TLS faults.
 
 The CA is created once under `.stack/pki/`; clients trust `ca.pem`. TLS faults issue deliberately bad
-certificates (expired, wrong name, from a second untrusted CA) through the same function.
+certificates (expired, wrong name, from a second untrusted CA) through the same function and reload nginx.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from stack.config import HOST, SERVER_NAMES, STATE
+from stack.files import give_to_service_user
+from stack.model import Component, Controller, Fault
+
+PKI = STATE / "pki"
+SERVED_NAMES = (*SERVER_NAMES, HOST)
 
 
 @dataclass(frozen=True)
@@ -112,3 +120,58 @@ def issue_server_cert(
         .sign(ca.key, hashes.SHA256())
     )
     _write_pair(cert, key, cert_path, key_path)
+
+
+def issue_healthy_server_cert(ca: Authority | None = None) -> None:
+    issue_server_cert(ca or ensure_authority(PKI), SERVED_NAMES, PKI / "server.pem", PKI / "server.key")
+
+
+def _swap_certificate(
+    names: tuple[str, ...] = SERVED_NAMES, *, days_ago: float = 0, valid_days: float = 90, rogue: bool = False
+) -> Callable[[Controller], None]:
+    """Serve a certificate issued `days_ago` for `valid_days`, by our CA or by a rogue one clients do not trust."""
+
+    def inject(stack: Controller) -> None:
+        ca = ensure_authority(PKI, "opsgate rogue CA", stem="rogue-ca") if rogue else ensure_authority(PKI)
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+        issue_server_cert(ca, names, PKI / "server.pem", PKI / "server.key", valid_from=start, valid_days=valid_days)
+        give_to_service_user(PKI)
+        stack.reload("nginx")
+
+    return inject
+
+
+def _restore_certificate(stack: Controller) -> None:
+    issue_healthy_server_cert()
+    give_to_service_user(PKI)
+    stack.reload("nginx")
+
+
+def component() -> Component:
+    faults = (
+        Fault(
+            "tls-expired",
+            "nginx serves a certificate that expired 10 days ago",
+            _swap_certificate(days_ago=100),
+            undo=_restore_certificate,
+        ),
+        Fault(
+            "tls-expiring-soon",
+            "nginx serves a certificate with 3 days left",
+            _swap_certificate(days_ago=87),
+            undo=_restore_certificate,
+        ),
+        Fault(
+            "tls-hostname-mismatch",
+            "nginx serves a certificate for another name",
+            _swap_certificate(("wrong-name.opsgate.test",)),
+            undo=_restore_certificate,
+        ),
+        Fault(
+            "tls-untrusted-ca",
+            "nginx serves a certificate from a CA clients do not trust",
+            _swap_certificate(rogue=True),
+            undo=_restore_certificate,
+        ),
+    )
+    return Component("pki", faults=faults)

@@ -1,0 +1,161 @@
+"""The reference FastAPI app (`stack/app/`) under uvicorn: settings, migrations and seed data, and its faults."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stack.components.postgres.server import admin_connection
+from stack.components.redis import flush_cache
+from stack.config import CORS_ORIGINS, DEMO_USER, HOST, PORTS, ROOT, SECRETS, STATE, app_dsn, redis_url
+from stack.files import env_file, read_env_file
+from stack.model import Component, Controller, Fault, Service, stop
+from stack.probes import http_url, probe_http
+
+APP_ENV = STATE / "app" / "app.env"
+APP_METRICS_DIR = STATE / "app" / "metrics"
+ITEMS_TABLE, RENAMED_ITEMS_TABLE = "items", "items_renamed_by_fault"
+STASH_TABLE = "opsgate_fault_stash"
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    workers: int = 2
+    cors_origins: tuple[str, ...] = CORS_ORIGINS
+
+
+def app_environment(settings: AppSettings, **overrides: str) -> dict[str, str]:
+    """The app's OPSGATE_APP_* settings (faults override one of them)."""
+    values = {
+        "OPSGATE_APP_DATABASE_URL": app_dsn(),
+        "OPSGATE_APP_REDIS_URL": redis_url(),
+        "OPSGATE_APP_JWT_SECRET": SECRETS["OPSGATE_JWT_SECRET"],
+        "OPSGATE_APP_CORS_ORIGINS": ",".join(settings.cors_origins),
+        "OPSGATE_APP_DEMO_USER": DEMO_USER,
+        "OPSGATE_APP_DEMO_PASSWORD": SECRETS["OPSGATE_DEMO_PASSWORD"],
+        "PROMETHEUS_MULTIPROC_DIR": str(APP_METRICS_DIR),
+    }
+    return {**values, **overrides}
+
+
+def manage_app(*args: str) -> None:
+    """Run the app's management CLI (migrations, seed data) with the app's settings."""
+    result = subprocess.run(
+        [sys.executable, "-m", "stack.app.manage", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **read_env_file(APP_ENV)},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"stack.app.manage {' '.join(args)}: {(result.stderr or result.stdout).strip()}")
+
+
+def _prepare_app() -> None:
+    # Multiprocess metrics files of a previous run would be summed into the new one.
+    shutil.rmtree(APP_METRICS_DIR, ignore_errors=True)
+    APP_METRICS_DIR.mkdir(parents=True)
+    manage_app("upgrade")
+    manage_app("seed")
+
+
+def _restart_with(settings: AppSettings, *, monitored: bool = False, **overrides: str) -> Callable[[Controller], None]:
+    """Restart the app with one setting changed (a bad deploy of its configuration)."""
+
+    def inject(stack: Controller) -> None:
+        APP_ENV.write_text(env_file(app_environment(settings, **overrides)))
+        stack.restart("app")
+        if monitored:
+            stack.wait_until_monitored()  # the restart is not the fault: Prometheus must see the app up again
+
+    return inject
+
+
+def _rename_items(old: str, new: str) -> Callable[[Controller], None]:
+    def rename(_stack: Controller) -> None:
+        with admin_connection("app") as conn:
+            if conn.execute("SELECT to_regclass(%s)", (old,)).fetchone() == (old,):
+                conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
+        flush_cache()  # the cached item list would hide the broken table from readers
+
+    return rename
+
+
+def _migrate_one_back(_stack: Controller) -> None:
+    """A real `alembic downgrade -1`; the item descriptions it drops are stashed so heal restores them."""
+    with admin_connection("app") as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {STASH_TABLE}")
+        conn.execute(f"CREATE TABLE {STASH_TABLE} AS SELECT id, description FROM items")
+    manage_app("downgrade")
+    flush_cache()
+
+
+def _migrate_forward(_stack: Controller) -> None:
+    manage_app("upgrade")
+    with admin_connection("app") as conn:
+        if conn.execute("SELECT to_regclass(%s)", (STASH_TABLE,)).fetchone() == (STASH_TABLE,):
+            conn.execute(f"UPDATE items SET description = s.description FROM {STASH_TABLE} s WHERE items.id = s.id")
+            conn.execute(f"DROP TABLE {STASH_TABLE}")
+    flush_cache()
+
+
+def component(settings: AppSettings = AppSettings()) -> Component:
+    service = Service(
+        name="app",
+        port=PORTS["app"],
+        url=http_url("app"),
+        command=lambda: [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "stack.app.main:app",
+            "--host",
+            HOST,
+            "--port",
+            str(PORTS["app"]),
+            "--workers",
+            str(settings.workers),
+            "--timeout-graceful-shutdown",
+            "3",
+        ],
+        ready=probe_http(http_url("app", "/health")),
+        files=lambda: {APP_ENV: env_file(app_environment(settings))},
+        depends_on=("postgres",),
+        env_path=APP_ENV,
+        prepare=_prepare_app,
+        config=APP_ENV,
+    )
+    kept_origins = ",".join(settings.cors_origins[1:])
+    faults = (
+        Fault("app-down", "the app process is stopped", stop("app"), ("app",)),
+        Fault(
+            "app-500",
+            "the items table is renamed under the app (schema drift): GET /api/v1/items answers 500",
+            _rename_items(ITEMS_TABLE, RENAMED_ITEMS_TABLE),
+            undo=_rename_items(RENAMED_ITEMS_TABLE, ITEMS_TABLE),
+        ),
+        Fault(
+            "cors-origin-removed",
+            f"the app no longer allows the origin {settings.cors_origins[0]}",
+            _restart_with(settings, OPSGATE_APP_CORS_ORIGINS=kept_origins),
+            ("app",),
+        ),
+        Fault(
+            "app-metrics-missing",
+            "the app stops exposing http_request_duration_seconds",
+            _restart_with(settings, monitored=True, OPSGATE_APP_METRICS_OMITTED="http_request_duration_seconds"),
+            ("app",),
+        ),
+        Fault(
+            "pg-migration-behind",
+            "the database is migrated one Alembic revision down",
+            _migrate_one_back,
+            undo=_migrate_forward,
+        ),
+    )
+    return Component("app", services=(service,), faults=faults)

@@ -1,0 +1,70 @@
+"""Shapes of the reference stack: which components run, with which settings.
+
+A shape is data: a second way to build the same stack is a new `Shape` here, not a branch in every component.
+The services and faults of a shape are assembled from its components; `python -m stack up --shape NAME` picks
+one and records it, so later commands (status, inject, heal, down) act on the shape that is running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stack.components import alertmanager, app, exporters, frontend, nginx, pki, postgres, prometheus, redis
+from stack.config import STATE
+from stack.model import Component, Fault, Service
+from stack.process import StackError
+
+SHAPE_FILE = STATE / "shape"
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    summary: str
+    components: tuple[Component, ...]  # in dependency order: `down` stops them in reverse
+
+    def __post_init__(self) -> None:
+        for kind, names in (("service", [s.name for s in self.services]), ("fault", [f.name for f in self.faults])):
+            twice = sorted({name for name in names if names.count(name) > 1})
+            if twice:
+                raise ValueError(f"shape {self.name}: {kind} names defined twice: {', '.join(twice)}")
+
+    @property
+    def services(self) -> list[Service]:
+        return [service for component in self.components for service in component.services]
+
+    @property
+    def faults(self) -> list[Fault]:
+        return [fault for component in self.components for fault in component.faults]
+
+
+DEFAULT = Shape(
+    "default",
+    "one nginx.conf, JSON login with refresh tokens, a readiness report, app metrics",
+    (
+        postgres.component(),
+        redis.component(redis.RedisSettings()),
+        app.component(app.AppSettings()),
+        frontend.component(),
+        pki.component(),
+        nginx.component(nginx.NginxSettings()),
+        prometheus.component(),
+        alertmanager.component(),
+        exporters.component(),
+    ),
+)
+SHAPES = {shape.name: shape for shape in (DEFAULT,)}
+
+
+def recorded_shape() -> str | None:
+    """The shape the stack in `.stack/` was last brought up as."""
+    try:
+        return SHAPE_FILE.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def shape_named(name: str) -> Shape:
+    if name not in SHAPES:
+        raise StackError(f"unknown shape {name!r} (shapes: {', '.join(SHAPES)})")
+    return SHAPES[name]
