@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from testinfra.host import Host
 
+from fixtures.checks import component
 from fixtures.hosts import host_for
-from fixtures.plugin import component
 from fixtures.postgres import Database
 from fixtures.target import Postgres, Target
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from testinfra.host import Host
 
+from fixtures.checks import component, parametrize
 from fixtures.hosts import host_for
 from fixtures.http import HttpClient
-from fixtures.plugin import TARGET_KEY, component, parametrize
+from fixtures.options import TARGET_KEY
 from fixtures.prometheus import PrometheusApi
 from fixtures.target import Alertmanager, Prometheus, Target
 

@@ -4,8 +4,9 @@ Grafana's API (tests/grafana_api/): the reference stack runs no Grafana. Self-su
 
 import pytest
 
+from fixtures.checks import component, parametrize
 from fixtures.grafana import GrafanaApi
-from fixtures.plugin import TARGET_KEY, component, parametrize
+from fixtures.options import TARGET_KEY
 from fixtures.target import Target
 
 pytestmark = pytest.mark.monitoring

@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 import pytest
 from testinfra.host import Host
 
+from fixtures.checks import component, parametrize
 from fixtures.hosts import host_for
 from fixtures.http import HttpClient
-from fixtures.plugin import TARGET_KEY, component, parametrize
+from fixtures.options import TARGET_KEY
 from fixtures.target import Nginx, Target
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from fixtures.plugin import component
+from fixtures.checks import component
 from fixtures.redis_server import RedisServer
 from fixtures.target import Redis, Target
 

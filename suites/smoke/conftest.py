@@ -12,9 +12,10 @@ from testinfra.host import Host
 
 from fixtures.app import Readiness, Tokens, login
 from fixtures.browser import PageVisit, trusting_home, visit
+from fixtures.checks import component, parametrize
 from fixtures.hosts import host_for
 from fixtures.http import HttpClient
-from fixtures.plugin import TARGET_KEY, component, parametrize
+from fixtures.options import TARGET_KEY
 from fixtures.target import App, Cors, Frontend, Target
 
 
