@@ -30,6 +30,8 @@ _DEFAULT_PORTS = {
     "node_exporter": 19100,
     "postgres_exporter": 19187,
     "redis_exporter": 19121,
+    "decoy_uvicorn": 18010,  # the variant shape's second uvicorn and second nginx on the same host
+    "decoy_nginx": 18090,
     "slow_proxy": 18001,
     "nothing_listens": 18002,  # the upstream-refused fault points nginx here
 }

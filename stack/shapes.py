@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stack.components import alertmanager, app, exporters, frontend, nginx, pki, postgres, prometheus, redis
+from stack.components import alertmanager, app, decoys, exporters, frontend, nginx, pki, postgres, prometheus, redis
 from stack.config import STATE
 from stack.model import Component, Fault, Service
 from stack.process import StackError
@@ -53,7 +53,27 @@ DEFAULT = Shape(
         exporters.component(),
     ),
 )
-SHAPES = {shape.name: shape for shape in (DEFAULT,)}
+VARIANT = Shape(
+    "variant",
+    "a stack we did not build: the template app (OAuth2 form login with e-mail user names, no readiness report, "
+    "no metrics), nginx laid out the Debian way with a single-page-app fallback, a second nginx and a second "
+    "uvicorn on the host",
+    (
+        postgres.component(),
+        redis.component(redis.RedisSettings()),
+        app.component(
+            app.AppSettings(flavor="template", demo_user="demo@opsgate.test", ready_path="/api/v1/utils/health-check/")
+        ),
+        frontend.component(),
+        pki.component(),
+        nginx.component(nginx.NginxSettings(layout="debian")),
+        prometheus.component(prometheus.PrometheusSettings(scrape_app=False)),
+        alertmanager.component(),
+        exporters.component(),
+        decoys.component(),
+    ),
+)
+SHAPES = {shape.name: shape for shape in (DEFAULT, VARIANT)}
 
 
 def recorded_shape() -> str | None:

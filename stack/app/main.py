@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from stack.app import auth, health, items
+from stack.app import auth, health, items, template
 from stack.app.cache import ItemsCache
 from stack.app.db import create_pool
 from stack.app.metrics import APP_INFO, metrics_endpoint, record_request
@@ -31,7 +31,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="opsgate reference app", version=settings.version, lifespan=lifespan)
+    reference = settings.flavor == "reference"
+    app = FastAPI(
+        title=f"opsgate {settings.flavor} app",
+        version=settings.version,
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if reference else template.OPENAPI_URL,
+    )
     app.state.settings = settings
     app.state.pool = create_pool(settings.database_url)
     app.state.cache = ItemsCache(settings.redis_url)
@@ -44,14 +50,15 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Authorization", "Content-Type"],
         allow_credentials=True,
     )
+    if not reference:
+        app.include_router(template.router)
+        return app
+    app.include_router(items.router)
     # Added last, so it is outermost and also counts requests answered by the CORS middleware.
     app.middleware("http")(record_request)
-
     app.include_router(health.router)
     app.include_router(auth.router)
-    app.include_router(items.router)
     app.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
-
     APP_INFO.labels(settings.version).set(1)
     return app
 

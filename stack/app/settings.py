@@ -22,6 +22,7 @@ class Settings:
     demo_user: str
     demo_password: str | None
     metrics_omitted: tuple[str, ...] = ()  # families left out of /metrics (the app-metrics-missing fault)
+    flavor: str = "reference"  # "reference" or "template" (the routes of a typical public FastAPI project)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -42,6 +43,7 @@ class Settings:
             metrics_omitted=tuple(
                 n.strip() for n in env.get("OPSGATE_APP_METRICS_OMITTED", "").split(",") if n.strip()
             ),
+            flavor=_choice(env.get("OPSGATE_APP_FLAVOR", "").strip() or "reference", ("reference", "template")),
         )
 
     @property
@@ -49,6 +51,12 @@ class Settings:
         """Values that must never appear in error messages, health output or logs."""
         passwords = (urlsplit(url).password for url in (self.database_url, self.redis_url))
         return tuple(s for s in (*passwords, self.jwt_secret, self.demo_password) if s)
+
+
+def _choice(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise SettingsError(f"OPSGATE_APP_FLAVOR must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def _csv(value: str) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -9,9 +10,10 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stack.app.cache import ItemsCache
 from stack.components.postgres.server import admin_connection
-from stack.components.redis import flush_cache
-from stack.config import CORS_ORIGINS, DEMO_USER, HOST, PORTS, ROOT, SECRETS, STATE, app_dsn, redis_url
+from stack.components.redis import client, flush_cache
+from stack.config import APP_ROLE, CORS_ORIGINS, DEMO_USER, HOST, PORTS, ROOT, SECRETS, STATE, app_dsn, redis_url
 from stack.files import env_file, read_env_file
 from stack.model import Component, Controller, Fault, Service, stop
 from stack.probes import http_url, probe_http
@@ -19,11 +21,15 @@ from stack.probes import http_url, probe_http
 APP_ENV = STATE / "app" / "app.env"
 APP_METRICS_DIR = STATE / "app" / "metrics"
 ITEMS_TABLE, RENAMED_ITEMS_TABLE = "items", "items_renamed_by_fault"
+USERS_TABLE, RENAMED_USERS_TABLE = "users", "users_renamed_by_fault"
 STASH_TABLE = "opsgate_fault_stash"
 
 
 @dataclass(frozen=True)
 class AppSettings:
+    flavor: str = "reference"  # or "template": the routes of a typical public FastAPI project (stack/app/template.py)
+    demo_user: str = DEMO_USER
+    ready_path: str = "/health"  # what the stack waits for after a start
     workers: int = 2
     cors_origins: tuple[str, ...] = CORS_ORIGINS
 
@@ -35,7 +41,8 @@ def app_environment(settings: AppSettings, **overrides: str) -> dict[str, str]:
         "OPSGATE_APP_REDIS_URL": redis_url(),
         "OPSGATE_APP_JWT_SECRET": SECRETS["OPSGATE_JWT_SECRET"],
         "OPSGATE_APP_CORS_ORIGINS": ",".join(settings.cors_origins),
-        "OPSGATE_APP_DEMO_USER": DEMO_USER,
+        "OPSGATE_APP_DEMO_USER": settings.demo_user,
+        "OPSGATE_APP_FLAVOR": settings.flavor,
         "OPSGATE_APP_DEMO_PASSWORD": SECRETS["OPSGATE_DEMO_PASSWORD"],
         "PROMETHEUS_MULTIPROC_DIR": str(APP_METRICS_DIR),
     }
@@ -76,7 +83,7 @@ def _restart_with(settings: AppSettings, *, monitored: bool = False, **overrides
     return inject
 
 
-def _rename_items(old: str, new: str) -> Callable[[Controller], None]:
+def _rename_table(old: str, new: str) -> Callable[[Controller], None]:
     def rename(_stack: Controller) -> None:
         with admin_connection("app") as conn:
             if conn.execute("SELECT to_regclass(%s)", (old,)).fetchone() == (old,):
@@ -84,6 +91,26 @@ def _rename_items(old: str, new: str) -> Callable[[Controller], None]:
         flush_cache()  # the cached item list would hide the broken table from readers
 
     return rename
+
+
+def _rotate_database_password(_stack: Controller) -> None:
+    """Change the app role's password in PostgreSQL only, as a half-done rotation does, and end its sessions:
+    the app's pool cannot reconnect, while the monitoring role (and so the db suite) is unaffected."""
+    with admin_connection() as conn:
+        conn.execute(f"ALTER ROLE {APP_ROLE} PASSWORD 'rotated-by-opsgate-fault'")
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (APP_ROLE,))
+    flush_cache()
+
+
+def _serve_old_cache_format(_stack: Controller) -> None:
+    """An older release's cache entry for the item list, in its own format (a rolling deploy sharing Redis):
+    the keys are still there, but the items have other fields and the count is a string."""
+    old = {"items": [{"id": "1", "title": "written by release 1.3"}], "count": "1"}
+    client().set(ItemsCache.KEY, json.dumps(old), ex=3600)
+
+
+def _restart(stack: Controller) -> None:
+    stack.restart("app")  # a pool in back-off after failed reconnects would take a while to notice the heal
 
 
 def _migrate_one_back(_stack: Controller) -> None:
@@ -123,7 +150,7 @@ def component(settings: AppSettings = AppSettings()) -> Component:
             "--timeout-graceful-shutdown",
             "3",
         ],
-        ready=probe_http(http_url("app", "/health")),
+        ready=probe_http(http_url("app", settings.ready_path)),
         files=lambda: {APP_ENV: env_file(app_environment(settings))},
         depends_on=("postgres",),
         env_path=APP_ENV,
@@ -136,8 +163,8 @@ def component(settings: AppSettings = AppSettings()) -> Component:
         Fault(
             "app-500",
             "the items table is renamed under the app (schema drift): GET /api/v1/items answers 500",
-            _rename_items(ITEMS_TABLE, RENAMED_ITEMS_TABLE),
-            undo=_rename_items(RENAMED_ITEMS_TABLE, ITEMS_TABLE),
+            _rename_table(ITEMS_TABLE, RENAMED_ITEMS_TABLE),
+            undo=_rename_table(RENAMED_ITEMS_TABLE, ITEMS_TABLE),
         ),
         Fault(
             "cors-origin-removed",
@@ -146,10 +173,23 @@ def component(settings: AppSettings = AppSettings()) -> Component:
             ("app",),
         ),
         Fault(
-            "app-metrics-missing",
-            "the app stops exposing http_request_duration_seconds",
-            _restart_with(settings, monitored=True, OPSGATE_APP_METRICS_OMITTED="http_request_duration_seconds"),
-            ("app",),
+            "app-cache-format-drift",
+            "the item list is served from an older release's cache entry, in that release's format",
+            _serve_old_cache_format,
+            undo=lambda _stack: flush_cache(),
+        ),
+        Fault(
+            "app-login-500",
+            "the users table is renamed under the app: every login answers 500, reads still work",
+            _rename_table(USERS_TABLE, RENAMED_USERS_TABLE),
+            undo=_rename_table(RENAMED_USERS_TABLE, USERS_TABLE),
+        ),
+        Fault(
+            "app-db-password-rotated",
+            "the app role's PostgreSQL password changes under the app (the app keeps the old one)",
+            _rotate_database_password,
+            ("postgres",),  # converging PostgreSQL sets the passwords the stack's settings say
+            _restart,
         ),
         Fault(
             "pg-migration-behind",
@@ -158,4 +198,13 @@ def component(settings: AppSettings = AppSettings()) -> Component:
             undo=_migrate_forward,
         ),
     )
+    if settings.flavor == "reference":  # the template flavor has no /metrics to lose a family from
+        faults += (
+            Fault(
+                "app-metrics-missing",
+                "the app stops exposing http_request_duration_seconds",
+                _restart_with(settings, monitored=True, OPSGATE_APP_METRICS_OMITTED="http_request_duration_seconds"),
+                ("app",),
+            ),
+        )
     return Component("app", services=(service,), faults=faults)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from stack import process
 from stack.components import frontend
@@ -22,6 +23,9 @@ from stack.probes import http_url, probe_http, probe_tcp
 
 NGINX = STATE / "nginx"
 CONFIG = NGINX / "nginx.conf"
+# The Debian layout: the main file includes these (paths relative to NGINX and to the templates' nginx-debian/).
+DEBIAN_INCLUDES = ("conf.d/upstream.conf", "sites-enabled/opsgate", "snippets/security-headers.conf")
+SITE = NGINX / "sites-enabled" / "opsgate"
 SLOW_PROXY = "slow-proxy"
 SLOW_PROXY_DELAY_S = 1.5
 UPSTREAM_STALL_S = 8.0  # nginx's proxy_read_timeout is 5 s
@@ -32,6 +36,7 @@ EDIT_DELAY_S = 2.5  # the config check tells changes apart from reloads with 1 s
 class NginxSettings:
     """The healthy nginx configuration; faults render it with one setting broken."""
 
+    layout: Literal["single", "debian"] = "single"  # one nginx.conf, or Debian's split into included files
     upstream_port: int = PORTS["app"]
     redirect_http: bool = True
     hsts: bool = True
@@ -47,8 +52,7 @@ def nginx_files(settings: NginxSettings) -> dict[Path, str]:
     user = run_as_user()
     always = "always" if settings.headers_always else ""
     hsts = 'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" ' + always + ";"
-    config = render(
-        "nginx.conf",
+    values = dict(
         state=STATE,
         host=HOST,
         http_port=PORTS["nginx_http"],
@@ -66,7 +70,10 @@ def nginx_files(settings: NginxSettings) -> dict[Path, str]:
         ssl_ciphers=settings.ssl_ciphers,
         proxy_read_timeout=f"{settings.proxy_read_timeout_s}s",
     )
-    return {CONFIG: config, **frontend.files()}
+    if settings.layout == "single":
+        return {CONFIG: render("nginx.conf", **values), **frontend.files()}
+    included = {NGINX / name: render(f"nginx-debian/{name}", **values) for name in DEBIAN_INCLUDES}
+    return {CONFIG: render("nginx-debian/nginx.conf", **values), **included, **frontend.files()}
 
 
 def children(pid: int) -> set[int]:
@@ -133,12 +140,12 @@ def _stop_proxy(_stack: Controller) -> None:
     process.stop(SLOW_PROXY)
 
 
-def _edit_on_disk(find: str, replace: str) -> Callable[[Controller], None]:
-    """Edit nginx.conf without reloading: what someone left on disk for the next reload to pick up."""
+def _edit_on_disk(find: str, replace: str, path: Path = CONFIG) -> Callable[[Controller], None]:
+    """Edit a config file without reloading: what someone left on disk for the next reload to pick up."""
 
     def inject(_stack: Controller) -> None:
         time.sleep(EDIT_DELAY_S)  # an edit made after the last reload, as a person would make it
-        CONFIG.write_text(CONFIG.read_text().replace(find, replace, 1))
+        path.write_text(path.read_text().replace(find, replace, 1))
 
     return inject
 
@@ -222,4 +229,13 @@ def component(settings: NginxSettings = NginxSettings()) -> Component:
             ("nginx",),
         ),
     )
+    if settings.layout == "debian":
+        faults += (
+            Fault(
+                "nginx-include-changed",
+                "a valid change is written to an included file, sites-enabled/opsgate (not reloaded)",
+                _edit_on_disk("proxy_connect_timeout 2s;", "proxy_connect_timeout 3s;", SITE),
+                ("nginx",),
+            ),
+        )
     return Component("nginx", services=(service,), faults=faults)

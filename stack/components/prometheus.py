@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,11 @@ PROMETHEUS = STATE / "prometheus"
 CONFIG = PROMETHEUS / "prometheus.yml"
 RULE_TESTS = PROMETHEUS / "alerts_test.yml"
 _reload = reload_over_http("prometheus")
+
+
+@dataclass(frozen=True)
+class PrometheusSettings:
+    scrape_app: bool = True  # an app without /metrics gets no scrape job
 
 
 def prometheus_data(path: str, **params: str) -> Any:
@@ -67,11 +73,13 @@ def every_target_scraped_twice() -> None:
         raise NotReady(f"prometheus has not yet scraped every target twice (waiting for {waiting or 'samples'})")
 
 
-def prometheus_files(extra_rules: str = "") -> dict[Path, str]:
+def prometheus_files(settings: PrometheusSettings, extra_rules: str = "") -> dict[Path, str]:
     """prometheus.yml, the alert rules (plus `extra_rules`, a rule-group fault's addition) and their unit tests."""
     ports = {f"{name}_port": port for name, port in PORTS.items()}
+    app_job = f'  - job_name: app\n    static_configs:\n      - targets: ["{HOST}:{PORTS["app"]}"]\n'
+    config = render("prometheus.yml", state=STATE, host=HOST, app_job=app_job if settings.scrape_app else "", **ports)
     return {
-        CONFIG: render("prometheus.yml", state=STATE, host=HOST, **ports),
+        CONFIG: config,
         PROMETHEUS / "alerts.yml": (TEMPLATES / "alerts.yml").read_text() + extra_rules,
         RULE_TESTS: (TEMPLATES / "alerts_test.yml").read_text(),
     }
@@ -85,7 +93,7 @@ def _rule_state(name: str, wanted: str) -> None:
 
 
 def _add_rule(
-    name: str, expr: str, severity: str, *, runbook: bool = True, wait_for: str = ""
+    settings: PrometheusSettings, name: str, expr: str, severity: str, *, runbook: bool = True, wait_for: str = ""
 ) -> Callable[[Controller], None]:
     """Load one extra alerting rule into Prometheus (a bad rules change that was deployed), then wait until
     Prometheus shows `wait_for`: "firing" for the alert, "err" for the rule's health."""
@@ -97,7 +105,7 @@ def _add_rule(
     )
 
     def inject(stack: Controller) -> None:
-        write_changed(prometheus_files(extra_rules=group))
+        write_changed(prometheus_files(settings, extra_rules=group))
         stack.reload("prometheus")
         if wait_for:
             process.wait_ready("prometheus", lambda: _rule_state(name, wait_for), deadline=30)
@@ -130,65 +138,62 @@ def _without_alerting(_stack: Controller) -> None:
     )
 
 
-SERVICE = Service(
-    name="prometheus",
-    port=PORTS["prometheus"],
-    url=http_url("prometheus"),
-    command=lambda: [
-        "prometheus",
-        f"--config.file={CONFIG}",
-        f"--storage.tsdb.path={PROMETHEUS / 'data'}",
-        f"--web.listen-address={HOST}:{PORTS['prometheus']}",
-        "--web.enable-lifecycle",
-        "--storage.tsdb.retention.time=2d",
-    ],
-    ready=probe_prometheus,
-    files=prometheus_files,
-    reload=_reload,
-    data_dir=PROMETHEUS / "data",
-    config=CONFIG,
-)
-
-FAULTS = (
-    Fault("prometheus-down", "Prometheus is stopped", stop("prometheus"), ("prometheus",)),
-    Fault(
-        "prometheus-config-broken-on-disk",
-        "an invalid scrape config is written to prometheus.yml (not reloaded)",
-        _append_invalid_job,
-        ("prometheus",),
-    ),
-    Fault(
-        "alert-rule-error",
-        "a rule whose expression fails at evaluation (many-to-many match)",
-        _add_rule("OpsgateFaultBadRule", "up + on() up", "warning", wait_for="err"),
-        ("prometheus",),
-    ),
-    Fault(
-        "critical-alert-firing",
-        "a critical rule that always fires",
-        _add_rule("OpsgateFaultCritical", "vector(1)", "critical", wait_for="firing"),
-        ("prometheus",),
-    ),
-    Fault(
-        "alert-without-runbook",
-        "an alerting rule without a runbook_url",
-        _add_rule("OpsgateFaultNoRunbook", "vector(0) > 1", "warning", runbook=False),
-        ("prometheus",),
-    ),
-    Fault(
-        "rule-tests-failing",
-        "a promtool rules unit test expects the wrong severity",
-        _rules_test_expecting("{severity: warning, job: app", "{severity: critical, job: app"),
-        ("prometheus",),
-    ),
-    Fault(
-        "alertmanager-unlinked",
-        "Prometheus is reloaded without its alerting block",
-        _without_alerting,
-        ("prometheus",),
-    ),
-)
-
-
-def component() -> Component:
-    return Component("prometheus", services=(SERVICE,), faults=FAULTS)
+def component(settings: PrometheusSettings = PrometheusSettings()) -> Component:
+    service = Service(
+        name="prometheus",
+        port=PORTS["prometheus"],
+        url=http_url("prometheus"),
+        command=lambda: [
+            "prometheus",
+            f"--config.file={CONFIG}",
+            f"--storage.tsdb.path={PROMETHEUS / 'data'}",
+            f"--web.listen-address={HOST}:{PORTS['prometheus']}",
+            "--web.enable-lifecycle",
+            "--storage.tsdb.retention.time=2d",
+        ],
+        ready=probe_prometheus,
+        files=lambda: prometheus_files(settings),
+        reload=_reload,
+        data_dir=PROMETHEUS / "data",
+        config=CONFIG,
+    )
+    faults = (
+        Fault("prometheus-down", "Prometheus is stopped", stop("prometheus"), ("prometheus",)),
+        Fault(
+            "prometheus-config-broken-on-disk",
+            "an invalid scrape config is written to prometheus.yml (not reloaded)",
+            _append_invalid_job,
+            ("prometheus",),
+        ),
+        Fault(
+            "alert-rule-error",
+            "a rule whose expression fails at evaluation (many-to-many match)",
+            _add_rule(settings, "OpsgateFaultBadRule", "up + on() up", "warning", wait_for="err"),
+            ("prometheus",),
+        ),
+        Fault(
+            "critical-alert-firing",
+            "a critical rule that always fires",
+            _add_rule(settings, "OpsgateFaultCritical", "vector(1)", "critical", wait_for="firing"),
+            ("prometheus",),
+        ),
+        Fault(
+            "alert-without-runbook",
+            "an alerting rule without a runbook_url",
+            _add_rule(settings, "OpsgateFaultNoRunbook", "vector(0) > 1", "warning", runbook=False),
+            ("prometheus",),
+        ),
+        Fault(
+            "rule-tests-failing",
+            "a promtool rules unit test expects the wrong severity",
+            _rules_test_expecting("{severity: warning, job: app", "{severity: critical, job: app"),
+            ("prometheus",),
+        ),
+        Fault(
+            "alertmanager-unlinked",
+            "Prometheus is reloaded without its alerting block",
+            _without_alerting,
+            ("prometheus",),
+        ),
+    )
+    return Component("prometheus", services=(service,), faults=faults)

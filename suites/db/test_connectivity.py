@@ -2,8 +2,9 @@
 
 import pytest
 
+from fixtures.checks import required
 from fixtures.postgres import Database
-from fixtures.target import Postgres
+from fixtures.target import Postgres, Target
 
 pytestmark = pytest.mark.db
 CONNECT = ("db/unreachable", "db/not-accepting", "db/auth-failed", "db/database-missing")
@@ -24,6 +25,6 @@ def test_server_version_is_supported(db: Database, postgres: Postgres) -> None:
 
 
 @pytest.mark.runbook("db/extension-missing", *CONNECT)
-def test_required_extensions_are_installed(db: Database, postgres: Postgres) -> None:
-    missing = sorted(set(postgres.extensions) - db.extensions())
+def test_required_extensions_are_installed(db: Database, postgres: Postgres, target: Target) -> None:
+    missing = sorted(set(required(postgres.extensions, "postgres.extensions", target)) - db.extensions())
     assert not missing, f"extensions not installed in the database: {', '.join(missing)}"

@@ -2,17 +2,17 @@
 
 import pytest
 
+from fixtures.checks import required
 from fixtures.postgres import Database
-from fixtures.target import Postgres
+from fixtures.target import Postgres, Target
 
 pytestmark = pytest.mark.db
 
 
 @pytest.mark.runbook("db/replica-lag", "db/unreachable", "db/not-accepting", "db/auth-failed", "db/database-missing")
-def test_replica_streams_within_lag(postgres: Postgres) -> None:
-    if postgres.replica is None:
-        pytest.skip("postgres.replica not configured in target")
-    replica = Database(postgres.replica.dsn, connect_timeout_s=postgres.connect_timeout_s)
+def test_replica_streams_within_lag(postgres: Postgres, target: Target) -> None:
+    config = required(postgres.replica, "postgres.replica", target)
+    replica = Database(config.dsn, connect_timeout_s=postgres.connect_timeout_s)
     try:
         state = replica.replication()
     finally:
@@ -20,4 +20,4 @@ def test_replica_streams_within_lag(postgres: Postgres) -> None:
     assert state["in_recovery"], "the replica is not in recovery: it was promoted or is a primary"
     assert state["receiver"] == "streaming", f"the replica's WAL receiver is {state['receiver'] or 'not running'}"
     lag = state["lag_s"] or 0.0
-    assert lag <= postgres.replica.max_lag_s, f"replay lag {lag:.0f} s (threshold {postgres.replica.max_lag_s:g} s)"
+    assert lag <= config.max_lag_s, f"replay lag {lag:.0f} s (threshold {config.max_lag_s:g} s)"

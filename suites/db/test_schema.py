@@ -2,8 +2,10 @@
 
 import pytest
 
-from fixtures.app import Readiness
+from fixtures.app import ReadinessReport
+from fixtures.checks import not_configured, required
 from fixtures.http import HttpClient
+from fixtures.jsonpath import json_at
 from fixtures.postgres import Database
 from fixtures.target import Postgres, Target
 
@@ -15,13 +17,14 @@ def _expected_head(postgres: Postgres, target: Target) -> str:
     """The target's pinned revision, else the head the running app's code reports in its readiness."""
     if postgres.expected_revision:
         return postgres.expected_revision
-    if target.app is None:
-        pytest.skip("postgres.expected_revision not set and no app in the target to ask for its head")
-    api = HttpClient(target.app.base_url, ca_bundle=target.ca_bundle, timeout=target.app.timeout_s)
-    readiness = Readiness(api.call("GET", target.app.readiness_path))
-    readiness.expect_answered()
-    head = readiness.report.get("checks", {}).get("migrations", {}).get("head")
-    if not head:
+    app = target.app
+    if app is None or app.readiness is None:
+        pytest.skip(not_configured("postgres.expected_revision", target) + " and no app.readiness to ask for the head")
+    api = HttpClient(app.base_url, ca_bundle=target.ca_bundle, timeout=app.timeout_s)
+    report = ReadinessReport(api.call("GET", app.readiness.path), app.readiness)
+    report.expect_answered()
+    head = json_at(report.answer.json(), f"{app.readiness.components_key}.migrations.head")
+    if not isinstance(head, str) or not head:
         pytest.fail("the app's readiness report does not say its migration head; set postgres.expected_revision")
     return head
 
@@ -34,6 +37,6 @@ def test_schema_is_at_the_expected_migration(db: Database, postgres: Postgres, t
 
 
 @pytest.mark.runbook("db/tables-missing", *CONNECT)
-def test_expected_tables_exist(db: Database, postgres: Postgres) -> None:
-    missing = db.missing_tables(postgres.expected_tables)
+def test_expected_tables_exist(db: Database, postgres: Postgres, target: Target) -> None:
+    missing = db.missing_tables(required(postgres.expected_tables, "postgres.expected_tables", target))
     assert not missing, f"tables missing from the database: {', '.join(missing)}"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from fixtures.checks import required
 from fixtures.http import HttpClient
 from fixtures.prometheus import PrometheusApi
 from fixtures.target import Prometheus, Target
@@ -46,8 +47,6 @@ def test_node_has_available_memory(prom: PrometheusApi, prometheus: Prometheus) 
 
 @pytest.mark.runbook("monitoring/otel-collector-down")
 def test_otel_collector_is_healthy(prometheus: Prometheus, target: Target) -> None:
-    if prometheus.otel_health_url is None:
-        pytest.skip("prometheus.otel_health_url not configured in target")
-    client = HttpClient(prometheus.otel_health_url, ca_bundle=target.ca_bundle, timeout=prometheus.timeout_s)
-    answer = client.call("GET", prometheus.otel_health_url)
+    url = required(prometheus.otel_health_url, "prometheus.otel_health_url", target)
+    answer = HttpClient(url, ca_bundle=target.ca_bundle, timeout=prometheus.timeout_s).call("GET", url)
     assert answer.status == 200, f"{answer.request}: " + (answer.detail or f"HTTP {answer.status}: {answer.snippet}")

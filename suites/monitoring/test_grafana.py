@@ -4,7 +4,7 @@ Grafana's API (tests/grafana_api/): the reference stack runs no Grafana. Self-su
 
 import pytest
 
-from fixtures.checks import component, parametrize
+from fixtures.checks import component, parametrize, required
 from fixtures.grafana import GrafanaApi
 from fixtures.options import TARGET_KEY
 from fixtures.target import Target
@@ -27,9 +27,7 @@ def grafana(target: Target) -> GrafanaApi:
 
 @pytest.fixture(scope="module")
 def datasource_uid(grafana: GrafanaApi, target: Target) -> str:
-    if grafana.grafana.datasource_uid is None:
-        pytest.skip(f"grafana.datasource_uid not configured in target {target.name}")
-    return grafana.grafana.datasource_uid
+    return required(grafana.grafana.datasource_uid, "grafana.datasource_uid", target)
 
 
 @pytest.mark.runbook("grafana/unhealthy", "tls/handshake-failed")

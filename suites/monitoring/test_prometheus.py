@@ -5,8 +5,9 @@ import time
 import pytest
 from testinfra.host import Host
 
+from fixtures.checks import required
 from fixtures.prometheus import PrometheusApi, target_problems, version_tuple
-from fixtures.target import Prometheus
+from fixtures.target import Prometheus, Target
 
 pytestmark = pytest.mark.monitoring
 DOWN = "monitoring/prometheus-down"
@@ -27,12 +28,11 @@ def test_prometheus_version_is_supported(prom: PrometheusApi, prometheus: Promet
 
 
 @pytest.mark.runbook("monitoring/config-invalid")
-def test_config_on_disk_passes_promtool(prometheus_host: Host, prometheus: Prometheus) -> None:
-    if prometheus.config_path is None:
-        pytest.skip("prometheus.config_path not configured in target")
-    result = prometheus_host.run("promtool check config %s", prometheus.config_path)
+def test_config_on_disk_passes_promtool(prometheus_host: Host, prometheus: Prometheus, target: Target) -> None:
+    config_path = required(prometheus.config_path, "prometheus.config_path", target)
+    result = prometheus_host.run("promtool check config %s", config_path)
     assert result.rc == 0, (
-        f"promtool check config fails on {prometheus.config_path}: the next reload will be rejected: "
+        f"promtool check config fails on {config_path}: the next reload will be rejected: "
         + " ".join((result.stdout + result.stderr).split())[-400:]
     )
 

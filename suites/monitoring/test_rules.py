@@ -4,7 +4,13 @@ section, the rules' unit tests pass, and alerts have somewhere to go."""
 import pytest
 from testinfra.host import Host
 
-from fixtures.prometheus import PrometheusApi, resolves_to_section
+from fixtures.prometheus import (
+    ALERTMANAGER_DISCOVERY_WAIT_S,
+    ALERTMANAGER_POLL_INTERVAL_S,
+    PrometheusApi,
+    resolves_to_section,
+    wait_for_alertmanagers,
+)
 from fixtures.runbook import load_runbook
 from fixtures.target import Prometheus, Target
 
@@ -63,8 +69,11 @@ def test_rule_unit_tests_pass(rule_test_file: str, prometheus_host: Host) -> Non
 
 @pytest.mark.runbook("monitoring/alertmanager-unlinked", DOWN)
 def test_prometheus_sends_alerts_to_alertmanager(prom: PrometheusApi, target: Target) -> None:
-    active = [am["url"] for am in prom.data("/api/v1/alertmanagers")["activeAlertmanagers"]]
-    assert active, "Prometheus has no active Alertmanager: firing alerts reach nobody"
+    active = wait_for_alertmanagers(prom)  # after a reload Prometheus lists none for a few seconds: wait that out
+    assert active, (
+        f"Prometheus listed no active Alertmanager for {ALERTMANAGER_DISCOVERY_WAIT_S:g} s (asked every "
+        f"{ALERTMANAGER_POLL_INTERVAL_S:g} s): firing alerts reach nobody"
+    )
     if target.alertmanager:
         expected = target.alertmanager.url.split("://", 1)[-1].rstrip("/")
         assert any(expected in url for url in active), f"Prometheus sends alerts to {active}, not to {expected}"

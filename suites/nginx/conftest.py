@@ -48,3 +48,9 @@ def https(nginx: Nginx, target: Target) -> HttpClient:
 def tls_endpoint(nginx: Nginx) -> tuple[str, int]:
     url = urlsplit(nginx.https_url)
     return url.hostname or "", url.port or 443
+
+
+@pytest.fixture(scope="session")
+def https_port(tls_endpoint: tuple[str, int]) -> int:
+    """https_url's port, taken as the port nginx listens on, on its host (no NAT or port mapping in between)."""
+    return tls_endpoint[1]

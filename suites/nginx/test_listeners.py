@@ -5,8 +5,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from fixtures.checks import required
 from fixtures.http import HttpClient
-from fixtures.target import Nginx
+from fixtures.target import Nginx, Target
 
 pytestmark = pytest.mark.nginx
 
@@ -22,10 +23,9 @@ def test_port_accepts_connections(listener: str, nginx: Nginx) -> None:
 
 
 @pytest.mark.runbook("nginx/redirect-missing", "nginx/down")
-def test_plain_http_redirects_to_https(nginx: Nginx) -> None:
-    if nginx.http_url is None:
-        pytest.skip("nginx.http_url not configured in target")
-    http = HttpClient(nginx.http_url, ca_bundle=None, timeout=nginx.timeout_s, unreachable_runbook="nginx/down")
+def test_plain_http_redirects_to_https(nginx: Nginx, target: Target) -> None:
+    http_url = required(nginx.http_url, "nginx.http_url", target)
+    http = HttpClient(http_url, ca_bundle=None, timeout=nginx.timeout_s, unreachable_runbook="nginx/down")
     answer = http.call("GET", "/opsgate-redirect-probe?x=1")
     answer.expect_reachable()
     location = urlsplit(answer.headers.get("Location", ""))

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from testinfra.host import Host
 
+from fixtures.checks import required
 from fixtures.http import HttpClient
 from fixtures.nginx import last_upstream_error, parse_stub_status, serious_log_lines
 from fixtures.target import Nginx, Target
@@ -46,11 +47,8 @@ def test_error_log_has_nothing_serious(nginx_host: Host, nginx: Nginx, since: dt
 
 @pytest.mark.runbook("nginx/stub-status", "tls/handshake-failed", "nginx/down")
 def test_stub_status_answers(nginx: Nginx, target: Target) -> None:
-    if nginx.stub_status_url is None:
-        pytest.skip("nginx.stub_status_url not configured in target")
-    client = HttpClient(
-        nginx.stub_status_url, ca_bundle=target.ca_bundle, timeout=nginx.timeout_s, unreachable_runbook="nginx/down"
-    )
-    answer = client.call("GET", nginx.stub_status_url)
+    url = required(nginx.stub_status_url, "nginx.stub_status_url", target)
+    client = HttpClient(url, ca_bundle=target.ca_bundle, timeout=nginx.timeout_s, unreachable_runbook="nginx/down")
+    answer = client.call("GET", url)
     answer.expect_status(200)
     assert parse_stub_status(answer.text), f"{answer.request} is not stub_status output: {answer.snippet}"

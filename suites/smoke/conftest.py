@@ -6,17 +6,19 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from tempfile import TemporaryDirectory
+from typing import Any
 
 import pytest
 from testinfra.host import Host
 
-from fixtures.app import Readiness, Tokens, login
+from fixtures.app import ReadinessReport, discover_login, login
 from fixtures.browser import PageVisit, trusting_home, visit
-from fixtures.checks import component, parametrize
+from fixtures.checks import component, parametrize, required
 from fixtures.hosts import host_for
-from fixtures.http import HttpClient
+from fixtures.http import Answer, HttpClient
 from fixtures.options import TARGET_KEY
-from fixtures.target import App, Cors, Frontend, Target
+from fixtures.target import Frontend, Target
+from fixtures.target_app import App, Cors, Endpoint, Login
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -40,21 +42,62 @@ def api(app: App, target: Target) -> HttpClient:
 
 
 @pytest.fixture(scope="session")
-def readiness(api: HttpClient, app: App) -> Readiness:
-    return Readiness(api.call("GET", app.readiness_path))
+def readiness(api: HttpClient, app: App, target: Target) -> ReadinessReport:
+    if app.readiness is None:
+        pytest.skip(f"app.readiness not configured in target {target.name}")
+    return ReadinessReport(api.call("GET", app.readiness.path), app.readiness)
 
 
 @pytest.fixture(scope="session")
-def session_token(api: HttpClient, app: App) -> Callable[[], str]:
+def login_flow(api: HttpClient, app: App, target: Target) -> Login:
+    """The declared login flow, else the OAuth2 password flow the app's OpenAPI declares."""
+    if app.credentials is None:
+        pytest.skip(f"app.credentials not configured in target {target.name}")
+    flow = app.login or discover_login(api, app.openapi_path)
+    if flow is None:
+        pytest.skip(f"app.login not configured in target {target.name}, and the app's OpenAPI document "
+                    f"({app.openapi_path}) declares no OAuth2 password flow")
+    return flow
+
+
+@pytest.fixture(scope="session")
+def session_token(api: HttpClient, app: App, request: pytest.FixtureRequest) -> Callable[[], str]:
     """Log in once per run, on first use; a failed login fails each check that needs it, with its verdict."""
 
     @cache
-    def token() -> Tokens:
-        if app.credentials is None:
-            pytest.skip(f"app.credentials not configured in target for {app.base_url}")
-        return login(api, app.credentials)
+    def token() -> str:
+        flow: Login = request.getfixturevalue("login_flow")
+        assert app.credentials is not None  # login_flow skips without them
+        return login(api, flow, app.credentials).access
 
-    return lambda: token().access
+    return token
+
+
+@pytest.fixture(scope="session")
+def endpoint_answer(api: HttpClient, session_token: Callable[[], str]) -> Callable[[Endpoint], Answer]:
+    """Each listed endpoint is called once per run; its checks (expectations, contract) read the same answer."""
+
+    @cache
+    def answer(endpoint: Endpoint) -> Answer:
+        return api.call(endpoint.method, endpoint.path, token=session_token() if endpoint.auth else None)
+
+    return answer
+
+
+@pytest.fixture(scope="session")
+def openapi(api: HttpClient, app: App) -> dict[str, Any]:
+    """The app's own OpenAPI document; without one there is no contract to check against."""
+    document = api.call("GET", app.openapi_path).json()
+    if not isinstance(document, dict) or "paths" not in document:
+        pytest.skip(f"the app publishes no OpenAPI document at app.openapi_path ({app.openapi_path})")
+    return document
+
+
+@pytest.fixture(scope="session")
+def app_port(app: App, target: Target) -> int:
+    if app.port is None:
+        pytest.skip(f"app.port not configured in target {target.name}")
+    return app.port
 
 
 @pytest.fixture(scope="session")
@@ -63,10 +106,8 @@ def app_host(app: App) -> Host:
 
 
 @pytest.fixture(scope="session")
-def cors(app: App) -> Cors:
-    if app.cors is None:
-        pytest.skip("app.cors not configured in target")
-    return app.cors
+def cors(app: App, target: Target) -> Cors:
+    return required(app.cors, "app.cors", target)
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +130,7 @@ def _start_visit(config: pytest.Config, frontend: Frontend, target: Target) -> F
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the browser while the HTTP checks run: the page load is the slowest check by far."""
-    if hasattr(session.config, "workerinput"):
+    if hasattr(session.config, "workerinput") or session.config.option.collectonly:
         return  # under xdist every worker collects every check; only the one that runs it should start Chromium
     target = session.config.stash.get(TARGET_KEY, None)
     if target and target.frontend and any("page_visit" in getattr(i, "fixturenames", ()) for i in session.items):

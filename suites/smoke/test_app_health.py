@@ -1,34 +1,46 @@
-"""The app is alive, ready (every dependency it reports is ok) and runs the version the deploy expected."""
+"""The app is alive (and it is the app that answers), ready when it reports readiness, and runs the version
+the deploy expected."""
 
 from collections.abc import Callable
 
 import pytest
 
-from fixtures.app import Readiness
+from fixtures.app import ReadinessReport, version_in
 from fixtures.http import HttpClient
-from fixtures.target import App
+from fixtures.target import Target
+from fixtures.target_app import App
 
 pytestmark = pytest.mark.smoke
 
 
-@pytest.mark.runbook("app/health-down", "app/server-errors", "app/unexpected-status", "tls/handshake-failed")
+@pytest.mark.runbook("app/health-down", "app/answered-by-frontend", "app/server-errors", "app/not-ready",
+                     "app/unexpected-status", "tls/handshake-failed")
 def test_app_is_live(api: HttpClient, app: App) -> None:
-    api.call("GET", app.liveness_path).expect_status(200)
+    api.call("GET", app.liveness.path).expect(app.liveness)
 
 
 @pytest.mark.runbook("app/not-ready", "app/db-unavailable", "app/redis-unavailable", "app/migrations-pending",
-                     "app/health-down", "app/server-errors", "app/unexpected-status", "tls/handshake-failed")
-def test_app_is_ready(readiness: Readiness, record_metadata: Callable[[str, str], None]) -> None:
-    record_metadata("App version", readiness.version or "unknown")
+                     "app/health-down", "app/answered-by-frontend", "app/server-errors", "app/unexpected-status",
+                     "tls/handshake-failed")
+def test_app_is_ready(readiness: ReadinessReport) -> None:
     readiness.expect_ready()
 
 
-@pytest.mark.runbook("app/wrong-version", "app/health-down", "app/server-errors", "app/unexpected-status",
-                     "tls/handshake-failed")
-def test_app_runs_expected_version(readiness: Readiness, app: App) -> None:
+@pytest.mark.runbook("app/wrong-version", "app/health-down", "app/answered-by-frontend", "app/not-ready",
+                     "app/server-errors", "app/unexpected-status", "tls/handshake-failed")
+def test_app_runs_expected_version(api: HttpClient, app: App, target: Target,
+                                   record_metadata: Callable[[str, str], None]) -> None:
     if app.expected_version is None:
-        pytest.skip("app.expected_version not pinned in target: any version passes the gate")
-    readiness.expect_answered()
-    assert readiness.version == app.expected_version, (
-        f"the app reports version {readiness.version}, but this deploy expected {app.expected_version}"
+        pytest.skip(f"app.expected_version not configured in target {target.name}: any version passes the gate")
+    source = app.version or app.readiness
+    if source is None:
+        pytest.skip(f"app.version (or app.readiness) not configured in target {target.name}: nowhere to read it")
+    answer = api.call("GET", source.path)
+    if answer.status != 503:  # a report that is not ready still says its version
+        answer.expect_reachable()
+    answer.expect_from_app(source.content_type)
+    version = version_in(answer, app.version_field)
+    record_metadata("App version", version or "unknown")
+    assert version == app.expected_version, (
+        f"{answer.request} reports version {version}, but this deploy expected {app.expected_version}"
     )

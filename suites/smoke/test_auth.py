@@ -1,19 +1,23 @@
-"""A user can log in, call an authenticated endpoint, and refresh the session."""
+"""The test user can log in the way the target (or the app's OpenAPI) says, call as itself, and refresh."""
 
 import pytest
 
-from fixtures.app import login, refresh, whoami
+from fixtures.app import identity, login, refresh
 from fixtures.http import HttpClient
-from fixtures.target import App
+from fixtures.jsonpath import json_at
+from fixtures.target_app import App, Login
 
 pytestmark = pytest.mark.smoke
 
 
-@pytest.mark.runbook("app/auth-broken", "app/health-down", "app/not-ready", "app/server-errors",
-                     "app/unexpected-status", "tls/handshake-failed")
-def test_login_call_and_refresh(api: HttpClient, app: App) -> None:
-    if app.credentials is None:
-        pytest.skip("app.credentials not configured in target")
-    tokens = login(api, app.credentials)
-    assert whoami(api, tokens.access) == app.credentials.username, "the token belongs to another user"
-    assert whoami(api, refresh(api, tokens)) == app.credentials.username, "the refreshed token belongs to another user"
+@pytest.mark.runbook("app/login-refused", "app/auth-broken", "app/health-down", "app/not-ready",
+                     "app/server-errors", "app/unexpected-status", "app/answered-by-frontend", "tls/handshake-failed")
+def test_login_call_and_refresh(api: HttpClient, app: App, login_flow: Login) -> None:
+    assert app.credentials is not None  # login_flow skips without them
+    session = login(api, login_flow, app.credentials)
+    tokens = [session.access] + ([refresh(api, login_flow, session)] if login_flow.refresh else [])
+    for token in tokens if login_flow.identity else []:
+        answer = identity(api, login_flow, token)
+        if login_flow.identity.field:
+            who = json_at(answer.json(), login_flow.identity.field)
+            assert who == app.credentials.username, f"{answer.request}: the token belongs to {who!r}, not the test user"

@@ -3,7 +3,7 @@
 import pytest
 
 from fixtures.http import HttpClient
-from fixtures.target import Cors
+from fixtures.target_app import Cors
 
 pytestmark = pytest.mark.smoke
 
