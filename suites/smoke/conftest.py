@@ -77,9 +77,13 @@ def session_token(api: HttpClient, app: App, request: pytest.FixtureRequest) -> 
 def endpoint_answer(api: HttpClient, session_token: Callable[[], str]) -> Callable[[Endpoint], Answer]:
     """Each listed endpoint is called once per run; its checks (expectations, contract) read the same answer."""
 
-    @cache
+    answers: dict[tuple[str, str, bool], Answer] = {}
+
     def answer(endpoint: Endpoint) -> Answer:
-        return api.call(endpoint.method, endpoint.path, token=session_token() if endpoint.auth else None)
+        key = (endpoint.method, endpoint.path, endpoint.auth)
+        if key not in answers:
+            answers[key] = api.call(endpoint.method, endpoint.path, token=session_token() if endpoint.auth else None)
+        return answers[key]
 
     return answer
 
