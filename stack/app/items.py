@@ -33,6 +33,13 @@ class Item(BaseModel):
     created_at: datetime
 
 
+class ErrorDetail(BaseModel):
+    detail: str
+
+
+NOT_FOUND = {404: {"model": ErrorDetail, "description": "no item with this id"}}
+
+
 class ItemList(BaseModel):
     items: list[Item]
     count: int
@@ -64,7 +71,7 @@ def list_items(pool: PoolDep, cache: CacheDep) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.get("/{item_id}")
+@router.get("/{item_id}", responses=NOT_FOUND)
 def get_item(item_id: ItemId, pool: PoolDep) -> Item:
     item = _fetch_item(pool, "SELECT id, name, description, created_at FROM items WHERE id = %s", (item_id,))
     if item is None:

@@ -26,7 +26,7 @@ OPENAPI_URL = f"{API}/openapi.json"
 router = APIRouter(prefix=API)
 bearer = OAuth2PasswordBearer(tokenUrl=f"{API}/login/access-token")
 router.add_api_route("/items", items.list_items, methods=["GET"], response_model=items.ItemList, tags=["items"])
-router.add_api_route("/items/{item_id}", items.get_item, methods=["GET"], tags=["items"])
+router.add_api_route("/items/{item_id}", items.get_item, methods=["GET"], responses=items.NOT_FOUND, tags=["items"])
 
 
 class UserPublic(BaseModel):
