@@ -53,6 +53,7 @@ DEFAULT = Shape(
         exporters.component(),
     ),
 )
+SITE_WITHOUT_STATUS = frontend.FrontendSettings(status_path=None)  # the template app has no status report
 VARIANT = Shape(
     "variant",
     "a stack we did not build: the template app (OAuth2 form login with e-mail user names, no readiness report, "
@@ -64,9 +65,9 @@ VARIANT = Shape(
         app.component(
             app.AppSettings(flavor="template", demo_user="demo@opsgate.test", ready_path="/api/v1/utils/health-check/")
         ),
-        frontend.component(),
+        frontend.component(SITE_WITHOUT_STATUS),
         pki.component(),
-        nginx.component(nginx.NginxSettings(layout="debian")),
+        nginx.component(nginx.NginxSettings(layout="debian", site=SITE_WITHOUT_STATUS)),
         prometheus.component(prometheus.PrometheusSettings(scrape_app=False)),
         alertmanager.component(),
         exporters.component(),

@@ -37,6 +37,7 @@ class NginxSettings:
     """The healthy nginx configuration; faults render it with one setting broken."""
 
     layout: Literal["single", "debian"] = "single"  # one nginx.conf, or Debian's split into included files
+    site: frontend.FrontendSettings = dataclasses.field(default_factory=frontend.FrontendSettings)  # what it serves
     upstream_port: int = PORTS["app"]
     redirect_http: bool = True
     hsts: bool = True
@@ -71,9 +72,9 @@ def nginx_files(settings: NginxSettings) -> dict[Path, str]:
         proxy_read_timeout=f"{settings.proxy_read_timeout_s}s",
     )
     if settings.layout == "single":
-        return {CONFIG: render("nginx.conf", **values), **frontend.files()}
+        return {CONFIG: render("nginx.conf", **values), **frontend.files(settings.site)}
     included = {NGINX / name: render(f"nginx-debian/{name}", **values) for name in DEBIAN_INCLUDES}
-    return {CONFIG: render("nginx-debian/nginx.conf", **values), **included, **frontend.files()}
+    return {CONFIG: render("nginx-debian/nginx.conf", **values), **included, **frontend.files(settings.site)}
 
 
 def children(pid: int) -> set[int]:

@@ -1,8 +1,9 @@
-// Status page: renders the readiness checks and the item list from the API on the same origin.
+// Status page: renders the readiness checks (when the API has a status report) and the item list from the API.
 (function () {
   "use strict";
 
-  const apiBase = (window.OPSGATE_CONFIG || {}).apiBase || "/api/v1";
+  const config = window.OPSGATE_CONFIG || {};
+  const apiBase = config.apiBase || "/api/v1";
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -60,10 +61,14 @@
   }
 
   async function load() {
-    try {
-      renderStatus(await getJson("/health", [200, 503]));
-    } catch (err) {
-      showError("Could not load the service status.", err);
+    if (config.statusPath) {
+      try {
+        renderStatus(await getJson(config.statusPath, [200, 503]));
+      } catch (err) {
+        showError("Could not load the service status.", err);
+      }
+    } else {
+      document.getElementById("status").hidden = true;
     }
     try {
       renderItems(await getJson("/items", [200]));

@@ -1,1 +1,0 @@
-window.OPSGATE_CONFIG = { apiBase: "/api/v1" };
