@@ -83,3 +83,21 @@ def test_destructive_checks_refuse_a_production_target(tmp_path: Path) -> None:
     production.write_text("name: prod\nenvironment: production\nallow_writes: true\n")
     allowed = run_pytest(str(check), f"--target={production}", "--no-reports", "-c", str(ROOT / "pyproject.toml"))
     assert allowed.returncode == 0, allowed.stdout[-2000:]
+
+
+def test_a_citation_the_check_did_not_declare_is_rejected(tmp_path: Path) -> None:
+    """The runbook section a failure cites must be one the check declares: probes return facts, and a check that
+    cites some other component's section is a bug, reported as such rather than as a verdict."""
+    target = tmp_path / "t.yml"
+    target.write_text("name: t\nenvironment: staging\n")
+    check = tmp_path / "test_cites.py"
+    check.write_text(
+        "import pytest\nfrom fixtures.verdict import fail\n\n"
+        "@pytest.mark.runbook('app/health-down')\ndef test_declared():\n    fail('app/health-down', 'down')\n\n"
+        "@pytest.mark.runbook('app/health-down')\ndef test_undeclared():\n    fail('nginx/down', 'elsewhere')\n"
+    )
+    result = run_pytest(str(check), f"--target={target}", "--no-reports", "-c", str(ROOT / "pyproject.toml"))
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "runbook app/health-down: " in result.stdout
+    assert "UndeclaredCitation: test_undeclared cites runbook 'nginx/down', which its @pytest.mark.runbook does not " \
+           "declare (app/health-down)" in result.stdout

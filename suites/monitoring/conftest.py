@@ -11,6 +11,7 @@ from fixtures.http import HttpClient
 from fixtures.options import TARGET_KEY
 from fixtures.prometheus import PrometheusApi
 from fixtures.target import Alertmanager, Prometheus, Target
+from fixtures.verdicts import ALERTMANAGER
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -48,5 +49,5 @@ def alertmanager(target: Target) -> HttpClient:
         section.url,
         ca_bundle=target.ca_bundle,
         timeout=section.timeout_s,
-        unreachable_runbook="monitoring/alertmanager-down",
+        verdicts=ALERTMANAGER,
     )

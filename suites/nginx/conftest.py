@@ -12,6 +12,7 @@ from fixtures.hosts import host_for
 from fixtures.http import HttpClient
 from fixtures.options import TARGET_KEY
 from fixtures.target import Nginx, Target
+from fixtures.verdicts import NGINX
 
 
 def server_names(nginx: Nginx) -> list[str]:
@@ -40,7 +41,7 @@ def nginx_host(nginx: Nginx) -> Host:
 @pytest.fixture(scope="session")
 def https(nginx: Nginx, target: Target) -> HttpClient:
     return HttpClient(
-        nginx.https_url, ca_bundle=target.ca_bundle, timeout=nginx.timeout_s, unreachable_runbook="nginx/down"
+        nginx.https_url, ca_bundle=target.ca_bundle, timeout=nginx.timeout_s, verdicts=NGINX
     )
 
 

@@ -21,8 +21,14 @@ def test_security_headers_on_pages(https: HttpClient) -> None:
 @pytest.mark.runbook("nginx/headers-missing-on-errors", *REACH)
 def test_security_headers_on_error_responses(https: HttpClient, nginx: Nginx) -> None:
     answer = https.call("GET", nginx.missing_path)
+    if answer.status == 200 and answer.content_type == "text/html":
+        pytest.skip(f"nginx.missing_path ({nginx.missing_path}) answered 200 with an HTML page: a single-page-app "
+                    "fallback answers every unknown path there, so no error response can be provoked; set "
+                    "nginx.missing_path to a path that answers 404 (e.g. under the API prefix)")
     answer.expect_status(404)
-    missing = missing_security_headers(answer.headers)
+    # Only what pages have and errors lack: a header weak everywhere is the pages check's finding, cited there.
+    on_pages = set(missing_security_headers(https.call("GET", "/").headers))
+    missing = [problem for problem in missing_security_headers(answer.headers) if problem not in on_pages]
     assert not missing, (
         f"error responses lack security headers ({answer.request} answered {answer.status}): {'; '.join(missing)}"
     )

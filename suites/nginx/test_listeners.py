@@ -8,6 +8,7 @@ import pytest
 from fixtures.checks import required
 from fixtures.http import HttpClient
 from fixtures.target import Nginx, Target
+from fixtures.verdicts import NGINX
 
 pytestmark = pytest.mark.nginx
 
@@ -25,7 +26,7 @@ def test_port_accepts_connections(listener: str, nginx: Nginx) -> None:
 @pytest.mark.runbook("nginx/redirect-missing", "nginx/down")
 def test_plain_http_redirects_to_https(nginx: Nginx, target: Target) -> None:
     http_url = required(nginx.http_url, "nginx.http_url", target)
-    http = HttpClient(http_url, ca_bundle=None, timeout=nginx.timeout_s, unreachable_runbook="nginx/down")
+    http = HttpClient(http_url, ca_bundle=None, timeout=nginx.timeout_s, verdicts=NGINX)
     answer = http.call("GET", "/opsgate-redirect-probe?x=1")
     answer.expect_reachable()
     location = urlsplit(answer.headers.get("Location", ""))

@@ -11,6 +11,7 @@ from fixtures.http import HttpClient
 from fixtures.nginx import last_upstream_error, parse_stub_status, serious_log_lines
 from fixtures.target import Nginx, Target
 from fixtures.verdict import fail
+from fixtures.verdicts import NGINX
 
 pytestmark = pytest.mark.nginx
 UPSTREAM_VERDICTS = {502: "nginx/upstream-refused", 504: "nginx/upstream-timeout"}
@@ -48,7 +49,7 @@ def test_error_log_has_nothing_serious(nginx_host: Host, nginx: Nginx, since: dt
 @pytest.mark.runbook("nginx/stub-status", "tls/handshake-failed", "nginx/down")
 def test_stub_status_answers(nginx: Nginx, target: Target) -> None:
     url = required(nginx.stub_status_url, "nginx.stub_status_url", target)
-    client = HttpClient(url, ca_bundle=target.ca_bundle, timeout=nginx.timeout_s, unreachable_runbook="nginx/down")
+    client = HttpClient(url, ca_bundle=target.ca_bundle, timeout=nginx.timeout_s, verdicts=NGINX)
     answer = client.call("GET", url)
     answer.expect_status(200)
     assert parse_stub_status(answer.text), f"{answer.request} is not stub_status output: {answer.snippet}"
