@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from testinfra.host import Host
 
-from fixtures.app import ReadinessReport, discover_login, login
+from fixtures.app import ReadinessReport, discover_login, login, published_document
 from fixtures.browser import PageVisit, trusting_home, visit
 from fixtures.checks import component, parametrize, required
 from fixtures.hosts import host_for
@@ -49,24 +49,30 @@ def readiness(api: HttpClient, app: App, target: Target) -> ReadinessReport:
 
 
 @pytest.fixture(scope="session")
-def login_flow(api: HttpClient, app: App, target: Target) -> Login:
-    """The declared login flow, else the OAuth2 password flow the app's OpenAPI declares."""
-    if app.credentials is None:
-        pytest.skip(f"app.credentials not configured in target {target.name}")
-    flow = app.login or discover_login(api, app.openapi_path)
-    if flow is None:
-        pytest.skip(f"app.login not configured in target {target.name}, and the app's OpenAPI document "
-                    f"({app.openapi_path}) declares no OAuth2 password flow")
+def login_flow(api: HttpClient, app: App, target: Target) -> Callable[[], Login]:
+    """The declared login flow, else the OAuth2 password flow the app's OpenAPI declares; asked for inside the
+    check, so an app that cannot answer fails it with a verdict instead of skipping it."""
+
+    @cache
+    def flow() -> Login:
+        if app.credentials is None:
+            pytest.skip(f"app.credentials not configured in target {target.name}")
+        found = app.login or discover_login(api, app.openapi_path)
+        if found is None:
+            pytest.skip(f"app.login not configured in target {target.name}, and the app's OpenAPI document "
+                        f"({app.openapi_path}) declares no OAuth2 password flow")
+        return found
+
     return flow
 
 
 @pytest.fixture(scope="session")
-def session_token(api: HttpClient, app: App, request: pytest.FixtureRequest) -> Callable[[], str]:
+def session_token(api: HttpClient, app: App, login_flow: Callable[[], Login]) -> Callable[[], str]:
     """Log in once per run, on first use; a failed login fails each check that needs it, with its verdict."""
 
     @cache
     def token() -> str:
-        flow: Login = request.getfixturevalue("login_flow")
+        flow = login_flow()
         assert app.credentials is not None  # login_flow skips without them
         return login(api, flow, app.credentials).access
 
@@ -89,11 +95,16 @@ def endpoint_answer(api: HttpClient, session_token: Callable[[], str]) -> Callab
 
 
 @pytest.fixture(scope="session")
-def openapi(api: HttpClient, app: App) -> dict[str, Any]:
-    """The app's own OpenAPI document; without one there is no contract to check against."""
-    document = api.call("GET", app.openapi_path).json()
-    if not isinstance(document, dict) or "paths" not in document:
-        pytest.skip(f"the app publishes no OpenAPI document at app.openapi_path ({app.openapi_path})")
+def openapi(api: HttpClient, app: App) -> Callable[[], dict[str, Any]]:
+    """The app's own OpenAPI document, fetched once; without one there is no contract to check against."""
+
+    @cache
+    def document() -> dict[str, Any]:
+        found = published_document(api.call("GET", app.openapi_path))
+        if found is None:
+            pytest.skip(f"the app publishes no OpenAPI document at app.openapi_path ({app.openapi_path})")
+        return found
+
     return document
 
 

@@ -1,5 +1,7 @@
 """The test user can log in the way the target (or the app's OpenAPI) says, call as itself, and refresh."""
 
+from collections.abc import Callable
+
 import pytest
 
 from fixtures.app import identity, login, refresh
@@ -12,12 +14,13 @@ pytestmark = pytest.mark.smoke
 
 @pytest.mark.runbook("app/login-refused", "app/auth-broken", "app/health-down", "app/not-ready",
                      "app/server-errors", "app/unexpected-status", "app/answered-by-frontend", "tls/handshake-failed")
-def test_login_call_and_refresh(api: HttpClient, app: App, login_flow: Login) -> None:
+def test_login_call_and_refresh(api: HttpClient, app: App, login_flow: Callable[[], Login]) -> None:
+    flow = login_flow()
     assert app.credentials is not None  # login_flow skips without them
-    session = login(api, login_flow, app.credentials)
-    tokens = [session.access] + ([refresh(api, login_flow, session)] if login_flow.refresh else [])
-    for token in tokens if login_flow.identity else []:
-        answer = identity(api, login_flow, token)
-        if login_flow.identity.field:
-            who = json_at(answer.json(), login_flow.identity.field)
+    session = login(api, flow, app.credentials)
+    tokens = [session.access] + ([refresh(api, flow, session)] if flow.refresh else [])
+    for token in tokens if flow.identity else []:
+        answer = identity(api, flow, token)
+        if flow.identity.field:
+            who = json_at(answer.json(), flow.identity.field)
             assert who == app.credentials.username, f"{answer.request}: the token belongs to {who!r}, not the test user"

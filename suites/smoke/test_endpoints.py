@@ -25,8 +25,9 @@ def test_endpoint_answers(endpoint: Endpoint, endpoint_answer: Callable[[Endpoin
 
 @pytest.mark.runbook("app/contract-broken", *ANSWER_RUNBOOKS)
 def test_endpoint_matches_the_apps_openapi(endpoint: Endpoint, endpoint_answer: Callable[[Endpoint], Answer],
-                                           openapi: dict[str, Any]) -> None:
-    operation = operation_for(openapi, endpoint.method, endpoint.path)
+                                           openapi: Callable[[], dict[str, Any]]) -> None:
+    document = openapi()
+    operation = operation_for(document, endpoint.method, endpoint.path)
     if operation is None:
         fail("app/contract-broken", f"the app's OpenAPI document declares no {endpoint.method} {endpoint.path}: "
                                     "the route was removed or renamed, or the target names a path the app lacks")
@@ -36,5 +37,5 @@ def test_endpoint_matches_the_apps_openapi(endpoint: Endpoint, endpoint_answer: 
     schema = response_schema(operation, endpoint.status)
     if schema is None:
         pytest.skip(f"the app's OpenAPI declares no JSON schema for {operation.template} answering {endpoint.status}")
-    errors = schema_errors(openapi, schema, answer.json())
+    errors = schema_errors(document, schema, answer.json())
     assert not errors, f"{answer.request} does not match the app's own OpenAPI schema: {'; '.join(errors)}"
