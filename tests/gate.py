@@ -10,9 +10,12 @@ from typing import Any
 
 import yaml
 
+from stack.core import Stack
 from tests.conftest import ROOT, run_pytest
+from tests.matrix import Row
 
 LOCAL_TARGET = ROOT / "targets" / "local.yml"
+VARIANT_TARGET = ROOT / "targets" / "variant.yml"  # the stack's variant shape
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,12 @@ def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def patched_target(name: str, patch: dict[str, Any]) -> Path:
-    """targets/local.yml with `patch` merged in, written beside .stack/ so its relative paths still hold."""
+def patched_target(name: str, patch: dict[str, Any], base: Path = LOCAL_TARGET) -> Path:
+    """`base` with `patch` merged in, written beside .stack/ so its relative paths still hold."""
     if not patch:
-        return LOCAL_TARGET
+        return base
     path = ROOT / ".stack" / f"matrix-{name}.yml"
-    path.write_text(yaml.safe_dump(_merge(yaml.safe_load(LOCAL_TARGET.read_text()), patch)))
+    path.write_text(yaml.safe_dump(_merge(yaml.safe_load(base.read_text()), patch)))
     return path
 
 
@@ -76,3 +79,34 @@ def run_gate(marker: str, workdir: Path, *, target: Path = LOCAL_TARGET, env: di
 def matches(pattern: str, check: str) -> bool:
     """`*` is the only wildcard: check ids are full of [ ] that fnmatch would read as character classes."""
     return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), check) is not None
+
+
+def assert_row(row: Row, stack: Stack, healthy: dict[str, GateRun], workdir: Path, base: Path) -> None:
+    """Inject the row's fault, run its suite, heal; exactly the row's checks fail, each citing its section,
+    and every other check keeps the outcome it had on the healthy stack."""
+    if row.fault:
+        stack.inject(row.fault)
+    try:
+        run = run_gate(row.suite, workdir, target=patched_target(row.name, row.target_patch, base), env=row.env)
+    finally:
+        if row.fault:
+            stack.heal(row.fault)
+    assert run.verdicts, run.output[-3000:]
+    assert run.returncode == 1, f"the gate must fail under {row.name}: {run.output[-2000:]}"
+    errors = {check: v.message[:300] for check, v in run.verdicts.items() if v.outcome == "error"}
+    assert not errors, f"checks crashed instead of failing: {errors}"
+
+    failed = run.failed()
+    for pattern, runbook in row.expect.items():
+        hits = [check for check in failed if matches(pattern, check)]
+        assert hits, f"{pattern} should fail under {row.name}; failed: {sorted(failed)}"
+        for check in hits:
+            assert failed[check].runbook == runbook, f"{check} cites {failed[check].runbook}, expected {runbook}"
+            assert f"runbook {runbook}" in failed[check].message, f"{check}'s message must end with the runbook id"
+    unexpected = {
+        check: f"{healthy[row.suite].verdicts.get(check)} -> {verdict.outcome}: {verdict.message[:200]}"
+        for check, verdict in run.verdicts.items()
+        if not any(matches(pattern, check) for pattern in row.expect)
+        and verdict.outcome != getattr(healthy[row.suite].verdicts.get(check), "outcome", None)
+    }
+    assert not unexpected, f"checks outside the row changed state: {unexpected}"

@@ -18,7 +18,7 @@ class Row:
     expect: dict[str, str]  # check pattern -> runbook id its failure must cite
     fault: str | None = None  # `python -m stack inject NAME`, healed after the row
     env: dict[str, str] = field(default_factory=dict)  # environment of the gate run (e.g. a wrong secret)
-    target_patch: dict[str, Any] = field(default_factory=dict)  # merged into targets/local.yml for the run
+    target_patch: dict[str, Any] = field(default_factory=dict)  # merged into the shape's target file for the run
 
 
 SMOKE_ROWS = [
@@ -41,7 +41,7 @@ SMOKE_ROWS = [
         fault="redis-down",
         expect={
             "test_app_health::test_app_is_ready": "app/redis-unavailable",
-            "test_endpoints::test_endpoint_answers[GET /api/v1/health]": "app/not-ready",
+            "test_endpoints::test_endpoint_*[GET /api/v1/health]": "app/not-ready",
             "test_frontend::*": "frontend/api-unreachable",
         },
     ),
@@ -52,9 +52,9 @@ SMOKE_ROWS = [
         expect={
             "test_app_health::test_app_is_ready": "app/db-unavailable",
             "test_auth::*": "app/server-errors",
-            "test_endpoints::test_endpoint_answers[GET /api/v1/health]": "app/not-ready",
-            "test_endpoints::test_endpoint_answers[GET /api/v1/items*]": "app/server-errors",
-            "test_endpoints::test_endpoint_answers[GET /api/v1/auth/me]": "app/server-errors",
+            "test_endpoints::test_endpoint_*[GET /api/v1/health]": "app/not-ready",
+            "test_endpoints::test_endpoint_*[GET /api/v1/items*]": "app/server-errors",
+            "test_endpoints::test_endpoint_*[GET /api/v1/auth/me]": "app/server-errors",
             "test_frontend::*": "frontend/api-unreachable",
         },
     ),
@@ -64,7 +64,7 @@ SMOKE_ROWS = [
         "smoke",
         fault="app-500",
         expect={
-            "test_endpoints::test_endpoint_answers[GET /api/v1/items*]": "app/server-errors",
+            "test_endpoints::test_endpoint_*[GET /api/v1/items*]": "app/server-errors",
             "test_frontend::*": "frontend/api-unreachable",
         },
     ),
@@ -88,9 +88,46 @@ SMOKE_ROWS = [
         "smoke",
         env={"OPSGATE_DEMO_PASSWORD": "not-the-demo-password"},
         expect={
-            "test_auth::*": "app/auth-broken",
-            "test_endpoints::test_endpoint_answers[GET /api/v1/auth/me]": "app/auth-broken",
+            "test_auth::*": "app/login-refused",
+            "test_endpoints::test_endpoint_*[GET /api/v1/auth/me]": "app/login-refused",
         },
+    ),
+    Row(
+        "app-login-500",
+        "smoke",
+        fault="app-login-500",
+        expect={
+            "test_auth::*": "app/server-errors",
+            "test_endpoints::test_endpoint_*[GET /api/v1/auth/me]": "app/server-errors",
+        },
+    ),
+    Row(
+        "app-db-password-rotated",
+        "smoke",
+        fault="app-db-password-rotated",
+        expect={
+            "test_app_health::test_app_is_ready": "app/db-unavailable",
+            "test_auth::*": "app/server-errors",
+            "test_endpoints::test_endpoint_*[GET /api/v1/health]": "app/not-ready",
+            "test_endpoints::test_endpoint_*[GET /api/v1/items*]": "app/server-errors",
+            "test_endpoints::test_endpoint_*[GET /api/v1/auth/me]": "app/server-errors",
+            "test_frontend::*": "frontend/api-unreachable",
+        },
+    ),
+    Row(
+        "app-cache-format-drift",
+        "smoke",
+        fault="app-cache-format-drift",
+        expect={
+            "test_endpoints::test_endpoint_matches_the_apps_openapi[GET /api/v1/items]": "app/contract-broken",
+            "test_frontend::*": "frontend/blank-page",
+        },
+    ),
+    Row(
+        "liveness-answered-by-frontend",
+        "smoke",
+        target_patch={"app": {"liveness": {"path": "/status"}}},
+        expect={"test_app_health::test_app_is_live": "app/answered-by-frontend"},
     ),
     Row(
         "wrong-version-live",
@@ -389,6 +426,61 @@ MONITORING_ROWS = [
 ]
 
 ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS, *NGINX_ROWS, *MONITORING_ROWS]
+
+# The variant shape (`python -m stack up --shape variant`, targets/variant.yml): a stack we did not build. Its
+# rows prove the gate on another app's login, health and process layout; faults shared with the default shape
+# are proven by the rows above.
+VARIANT_APP_DOWN = {
+    "test_app_health::test_app_is_live": "app/health-down",
+    "test_app_host::*": "app/process-not-running",
+    "test_auth::*": "app/health-down",
+    "test_cors::*": "app/health-down",
+    "test_endpoints::*": "app/health-down",
+    "test_frontend::*": "frontend/api-unreachable",
+}
+VARIANT_ROWS = [
+    Row("variant-app-down-decoy-running", "smoke", fault="app-down-decoy-running", expect=VARIANT_APP_DOWN),
+    Row(
+        "variant-app-db-password-rotated",  # liveness (a bare `true`) still passes: the outage is in every call
+        "smoke",
+        fault="app-db-password-rotated",
+        expect={
+            "test_auth::*": "app/server-errors",
+            "test_endpoints::*": "app/server-errors",
+            "test_frontend::*": "frontend/api-unreachable",
+        },
+    ),
+    Row(
+        "variant-app-login-500",
+        "smoke",
+        fault="app-login-500",
+        expect={
+            "test_auth::*": "app/server-errors",
+            "test_endpoints::test_endpoint_*[GET /api/v1/users/me]": "app/server-errors",
+        },
+    ),
+    Row(
+        "variant-wrong-test-user-password",
+        "smoke",
+        env={"OPSGATE_DEMO_PASSWORD": "not-the-demo-password"},
+        expect={
+            "test_auth::*": "app/login-refused",
+            "test_endpoints::test_endpoint_*[GET /api/v1/users/me]": "app/login-refused",
+        },
+    ),
+    Row(
+        "variant-liveness-on-the-spa-fallback",  # /health is not the app's: the frontend's index.html answers 200
+        "smoke",
+        target_patch={"app": {"liveness": {"path": "/health"}}},
+        expect={"test_app_health::test_app_is_live": "app/answered-by-frontend"},
+    ),
+    Row(
+        "variant-nginx-include-changed",
+        "nginx",
+        fault="nginx-include-changed",
+        expect={"test_config::test_running_master_loaded_the_config_on_disk": "nginx/config-not-applied"},
+    ),
+]
 
 # Checks the reference stack cannot exercise yet, so they skip on it; each must say why.
 NOT_EXERCISED = {

@@ -8,7 +8,7 @@ import pytest
 
 from stack.core import Stack
 from stack.shapes import DEFAULT
-from tests.gate import GateRun, matches, patched_target, run_gate
+from tests.gate import LOCAL_TARGET, GateRun, assert_row, matches, run_gate
 from tests.matrix import NOT_EXERCISED, ROWS, Row
 
 pytestmark = pytest.mark.stack
@@ -42,29 +42,4 @@ def test_healthy_stack_passes_the_whole_suite(healthy: dict[str, GateRun], suite
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_fault_fails_exactly_its_checks(row: Row, stack: Stack, healthy: dict[str, GateRun], tmp_path: Path) -> None:
-    if row.fault:
-        stack.inject(row.fault)
-    try:
-        run = run_gate(row.suite, tmp_path, target=patched_target(row.name, row.target_patch), env=row.env)
-    finally:
-        if row.fault:
-            stack.heal(row.fault)
-    assert run.verdicts, run.output[-3000:]
-    assert run.returncode == 1, f"the gate must fail under {row.name}: {run.output[-2000:]}"
-    errors = {check: v.message[:300] for check, v in run.verdicts.items() if v.outcome == "error"}
-    assert not errors, f"checks crashed instead of failing: {errors}"
-
-    failed = run.failed()
-    for pattern, runbook in row.expect.items():
-        hits = [check for check in failed if matches(pattern, check)]
-        assert hits, f"{pattern} should fail under {row.name}; failed: {sorted(failed)}"
-        for check in hits:
-            assert failed[check].runbook == runbook, f"{check} cites {failed[check].runbook}, expected {runbook}"
-            assert f"runbook {runbook}" in failed[check].message, f"{check}'s message must end with the runbook id"
-    unexpected = {
-        check: f"{healthy[row.suite].verdicts.get(check)} -> {verdict.outcome}: {verdict.message[:200]}"
-        for check, verdict in run.verdicts.items()
-        if not any(matches(pattern, check) for pattern in row.expect)
-        and verdict.outcome != getattr(healthy[row.suite].verdicts.get(check), "outcome", None)
-    }
-    assert not unexpected, f"checks outside the row changed state: {unexpected}"
+    assert_row(row, stack, healthy, tmp_path, LOCAL_TARGET)
