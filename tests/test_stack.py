@@ -88,6 +88,11 @@ def client_sessions(condition: str) -> int:
     return pg_admin(f"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND {condition}")
 
 
+def demo_login_status() -> object:
+    form = {"username": "demo", "password": SECRETS["OPSGATE_DEMO_PASSWORD"]}
+    return http_status(f"{PUBLIC}/api/v1/auth/token", method="POST", data=form)
+
+
 def redis_client() -> redis.Redis:
     return redis.Redis(port=PORTS["redis"], password=SECRETS["OPSGATE_REDIS_PASSWORD"], socket_timeout=TIMEOUT)
 
@@ -168,6 +173,13 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "postgres-down": (pg_select_one, 1, "unreachable"),
     "app-slow": (public_health_latency, "fast", "slow"),
     "app-500": (lambda: http_status(f"{PUBLIC}/api/v1/items"), 200, 500),
+    "app-login-500": (lambda: demo_login_status(), 200, 500),
+    "app-db-password-rotated": (lambda: pg_select_one(), 1, "unreachable"),  # the app's role, the old password
+    "app-cache-format-drift": (
+        lambda: "name" in requests.get(f"{PUBLIC}/api/v1/items", verify=CA, timeout=TIMEOUT).json()["items"][0],
+        True,
+        False,
+    ),
     "frontend-broken": (lambda: http_status(f"{PUBLIC}/app.js"), 200, 404),
     "frontend-wrong-api": (
         frontend_api_base,
