@@ -29,7 +29,8 @@ def _expected_head(postgres: Postgres, target: Target) -> str:
     return head
 
 
-@pytest.mark.runbook("db/migrations-behind", "app/health-down", "app/not-ready", "tls/handshake-failed", *CONNECT)
+@pytest.mark.runbook("db/migrations-behind", "app/health-down", "app/not-ready", "app/answered-by-frontend",
+                     "app/unexpected-status", "tls/handshake-failed", *CONNECT)
 def test_schema_is_at_the_expected_migration(db: Database, postgres: Postgres, target: Target) -> None:
     head = _expected_head(postgres, target)
     current = db.alembic_revision()
