@@ -21,6 +21,15 @@ class Row:
     target_patch: dict[str, Any] = field(default_factory=dict)  # merged into the shape's target file for the run
 
 
+# What the app's users see when it cannot use its database (stopped, or the app's password no longer works).
+APP_LOSES_ITS_DATABASE = {
+    "test_app_health::test_app_is_ready": "app/db-unavailable",
+    "test_auth::*": "app/server-errors",
+    "test_endpoints::test_endpoint_*[GET /api/v1/health]": "app/not-ready",
+    "test_endpoints::test_endpoint_*[GET /api/v1/items*]": "app/server-errors",
+    "test_endpoints::test_endpoint_*[GET /api/v1/auth/me]": "app/server-errors",
+    "test_frontend::*": "frontend/api-unreachable",
+}
 SMOKE_ROWS = [
     Row(
         "app-down",
@@ -49,14 +58,7 @@ SMOKE_ROWS = [
         "smoke-postgres-down",
         "smoke",
         fault="postgres-down",
-        expect={
-            "test_app_health::test_app_is_ready": "app/db-unavailable",
-            "test_auth::*": "app/server-errors",
-            "test_endpoints::test_endpoint_*[GET /api/v1/health]": "app/not-ready",
-            "test_endpoints::test_endpoint_*[GET /api/v1/items*]": "app/server-errors",
-            "test_endpoints::test_endpoint_*[GET /api/v1/auth/me]": "app/server-errors",
-            "test_frontend::*": "frontend/api-unreachable",
-        },
+        expect=APP_LOSES_ITS_DATABASE,
     ),
     Row("app-slow", "smoke", fault="app-slow", expect={"test_endpoints::*": "app/slow-responses"}),
     Row(
@@ -105,14 +107,7 @@ SMOKE_ROWS = [
         "app-db-password-rotated",
         "smoke",
         fault="app-db-password-rotated",
-        expect={
-            "test_app_health::test_app_is_ready": "app/db-unavailable",
-            "test_auth::*": "app/server-errors",
-            "test_endpoints::test_endpoint_*[GET /api/v1/health]": "app/not-ready",
-            "test_endpoints::test_endpoint_*[GET /api/v1/items*]": "app/server-errors",
-            "test_endpoints::test_endpoint_*[GET /api/v1/auth/me]": "app/server-errors",
-            "test_frontend::*": "frontend/api-unreachable",
-        },
+        expect=APP_LOSES_ITS_DATABASE,
     ),
     Row(
         "app-cache-format-drift",
