@@ -6,6 +6,7 @@ Probes here talk to the servers directly (psycopg, redis-py, HTTP), independentl
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import socket
@@ -66,8 +67,10 @@ def public_health_latency() -> str:
 
 
 def frontend_api_base() -> str:
+    """Where the served page sends its API calls (config.js is `window.OPSGATE_CONFIG = {json};`)."""
     body = requests.get(f"{PUBLIC}/config.js", verify=CA, timeout=TIMEOUT).text
-    return "same-origin" if 'apiBase: "/api/v1"' in body else body.strip()
+    api_base = json.loads(body.split("=", 1)[1].strip().rstrip(";"))["apiBase"]
+    return "same-origin" if api_base == "/api/v1" else api_base
 
 
 def cors_preflight() -> object:
@@ -184,7 +187,7 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "frontend-wrong-api": (
         frontend_api_base,
         "same-origin",
-        'window.OPSGATE_CONFIG = { apiBase: "https://127.0.0.1:1/api/v1" };',
+        "https://127.0.0.1:1/api/v1",
     ),
     "cors-origin-removed": (cors_preflight, 200, 400),
     "pg-connections-exhausted": (
