@@ -20,6 +20,7 @@ UPSTREAM_VERDICTS = {502: "nginx/upstream-refused", 504: "nginx/upstream-timeout
 @pytest.mark.runbook(
     "nginx/upstream-refused",
     "nginx/upstream-timeout",
+    "nginx/down",
     "app/health-down",
     "app/not-ready",
     "app/server-errors",
