@@ -7,6 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from tempfile import TemporaryDirectory
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from testinfra.host import Host
@@ -20,12 +21,15 @@ from fixtures.options import TARGET_KEY
 from fixtures.target import Frontend, Target
 from fixtures.target_app import App, Cors, Endpoint, Login
 
+WRITES = ("POST", "PUT", "PATCH", "DELETE")  # an endpoint called with these changes the target: destructive
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     app = metafunc.config.stash[TARGET_KEY].app
     if "endpoint" in metafunc.fixturenames:
         parametrize(metafunc, "endpoint", app.endpoints if app else [], lambda e: f"{e.method} {e.path}",
-                    "app.endpoints")
+                    "app.endpoints", marks=lambda e: [pytest.mark.destructive] if e.method in WRITES else [])
     if "allowed_origin" in metafunc.fixturenames:
         origins = app.cors.allowed_origins if app and app.cors else []
         parametrize(metafunc, "allowed_origin", origins, str, "app.cors")
@@ -57,6 +61,10 @@ def login_flow(api: HttpClient, app: App, target: Target) -> Callable[[], Login]
     def flow() -> Login:
         if app.credentials is None:
             pytest.skip(f"app.credentials not configured in target {target.name}")
+        url = urlsplit(app.base_url)
+        if url.scheme == "http" and url.hostname not in LOOPBACK:
+            pytest.skip(f"refused: logging in would send the test user's password over plain http:// to "
+                        f"{url.hostname}; point app.base_url at https://")
         found = app.login or discover_login(api, app.openapi_path)
         if found is None:
             pytest.skip(f"app.login not configured in target {target.name}, and the app's OpenAPI document "
