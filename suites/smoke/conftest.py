@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from functools import cache
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -144,9 +145,17 @@ VISIT_KEY = pytest.StashKey[tuple[Future[PageVisit], TemporaryDirectory[str]]]()
 def _start_visit(config: pytest.Config, frontend: Frontend, target: Target) -> Future[PageVisit]:
     if VISIT_KEY not in config.stash:
         home = trusting_home(target.ca_bundle)  # here, not in the thread: certutil runs as a subprocess
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opsgate-browser")
-        future = pool.submit(visit, frontend.url, frontend.ready_selector, home=home.name, timeout_s=frontend.timeout_s)
-        pool.shutdown(wait=False)
+        future: Future[PageVisit] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(visit(frontend.url, frontend.ready_selector, home=home.name,
+                                        timeout_s=frontend.timeout_s))
+            except BaseException as exc:  # handed to the check that waits for the visit
+                future.set_exception(exc)
+
+        # A daemon thread, not an executor's: an interrupted run must not wait at exit for a page that never loads.
+        threading.Thread(target=run, name="opsgate-browser", daemon=True).start()
         config.stash[VISIT_KEY] = (future, home)
     return config.stash[VISIT_KEY][0]
 
