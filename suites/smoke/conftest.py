@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cache
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -13,11 +14,12 @@ from urllib.parse import urlsplit
 import pytest
 from testinfra.host import Host
 
+from fixtures import outages
 from fixtures.app import ReadinessReport, discover_login, login, published_document
 from fixtures.browser import PageVisit, trusting_home, visit
 from fixtures.checks import component, parametrize, required
 from fixtures.hosts import host_for
-from fixtures.http import Answer, HttpClient
+from fixtures.http import Answer, HttpClient, server_of
 from fixtures.options import TARGET_KEY
 from fixtures.target import Frontend, Target
 from fixtures.target_app import App, Cors, Endpoint, Login
@@ -171,4 +173,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def page_visit(pytestconfig: pytest.Config, frontend: Frontend, target: Target) -> PageVisit:
-    return _start_visit(pytestconfig, frontend, target).result()
+    """The page as the browser saw it; bounded: launch, load, wait for data and screenshot each have a deadline."""
+    known = outages.at(server_of(frontend.url))
+    if known:
+        return PageVisit(frontend.url, frontend.ready_selector, cause=known,
+                         error=f"{known.detail} (found at the start of the run; not loaded)")
+    try:
+        return _start_visit(pytestconfig, frontend, target).result(timeout=4 * frontend.timeout_s)
+    except FutureTimeout:
+        return PageVisit(frontend.url, frontend.ready_selector,
+                         error=f"the browser did not finish within {4 * frontend.timeout_s:g} s (deadline)")

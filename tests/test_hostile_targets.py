@@ -1,0 +1,111 @@
+"""The whole gate against hostile servers of our own on 127.0.0.1: silent, trickling HTTP, and garbage. Every
+component gets its own server of the kind; the gate must end (the subprocess deadline), name each dead server
+once as a root cause with what was seen, and give every other failed check as its consequence — no traceback."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import run_pytest
+from tests.gate import read_junit
+
+TIMEOUT_S = 2
+COMPONENTS = ("nginx-https", "nginx-http", "postgres", "redis", "prometheus", "alertmanager", "grafana")
+# What each kind of server must be called in the root causes.
+SAYS = {
+    "silent": ("within 2 s (timeout)", "connection timeout expired"),
+    "trickle": ("within 2 s",),
+    "garbage": ("non-HTTP bytes", "not a TLS server", "not PostgreSQL", "not a Redis server"),
+}
+
+
+def _serve(connection: socket.socket, kind: str) -> None:
+    with connection:
+        try:
+            connection.settimeout(60)
+            connection.recv(4096)
+            if kind == "garbage":  # no protocol starts like this: not HTTP, TLS, PostgreSQL or RESP
+                connection.sendall(b"\x00\x07noise " + os.urandom(2048).replace(b"\n", b"") + b"\r\n")
+            elif kind == "trickle":  # one byte a second: a per-read timeout never fires
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{}"[:30]:
+                    connection.send(bytes([byte]))
+                    time.sleep(1)
+            else:
+                time.sleep(60)
+        except OSError:
+            pass
+
+
+@contextmanager
+def hostile(kind: str) -> Iterator[int]:
+    """A listener on 127.0.0.1 that treats every connection as `kind` does, on a daemon thread per client."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=_serve, args=(connection, kind), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def hostile_target(path: Path, ports: dict[str, int]) -> Path:
+    https, http = f"https://127.0.0.1:{ports['nginx-https']}", f"http://127.0.0.1:{ports['nginx-http']}"
+    timeouts = {"timeout_s": TIMEOUT_S}
+    target = {
+        "name": "hostile",
+        "environment": "staging",
+        "app": {"base_url": https, **timeouts, "credentials": {"username": "demo", "password": "x"},
+                "endpoints": [{"path": "/api/v1/items"}]},
+        "frontend": {"url": f"{https}/", "ready_selector": "#app", **timeouts},
+        "nginx": {"https_url": https, "http_url": http, "server_names": ["localhost"], **timeouts},
+        "postgres": {"dsn": f"postgresql://monitor:pw@127.0.0.1:{ports['postgres']}/app",
+                     "connect_timeout_s": TIMEOUT_S},
+        "redis": {"url": f"redis://:pw@127.0.0.1:{ports['redis']}/0", **timeouts},
+        **{name: {"url": f"http://127.0.0.1:{ports[name]}", **timeouts}
+           for name in ("prometheus", "alertmanager", "grafana")},
+    }
+    path.write_text(yaml.safe_dump(target))
+    return path
+
+
+@pytest.mark.parametrize("kind", sorted(SAYS))
+def test_the_gate_ends_with_root_causes_against_hostile_servers(kind: str, tmp_path: Path) -> None:
+    with ExitStack() as servers:
+        ports = {name: servers.enter_context(hostile(kind)) for name in COMPONENTS}
+        target = hostile_target(tmp_path / "hostile.yml", ports)
+        junit = tmp_path / "gate.xml"
+        result = run_pytest(f"--target={target}", "--no-reports", f"--junitxml={junit}", timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "Traceback" not in output and "INTERNALERROR" not in output, output[-3000:]
+    verdicts = read_junit(junit)
+    failed = {check: v for check, v in verdicts.items() if v.outcome == "failed"}
+    assert failed and not [c for c, v in verdicts.items() if v.outcome == "error"], output[-3000:]
+    assert all(v.runbook for v in failed.values()), [c for c, v in failed.items() if not v.runbook]
+    root_causes = [line for line in output.splitlines() if line.startswith("ROOT CAUSE")]
+    assert len(root_causes) >= 5, output[-3000:]  # one per dead server, not one per check
+    for phrase in SAYS[kind]:
+        assert any(phrase in line for line in root_causes), (phrase, root_causes)
+    headline = re.search(r"opsgate: (\d+) root causes?, (\d+) consequences?", output)
+    assert headline, output[-3000:]
+    roots, consequences = map(int, headline.groups())
+    on_their_own = [line for line in output.splitlines() if line.startswith("FAILED ON ITS OWN")]
+    assert consequences + len(on_their_own) == len(failed) and consequences > roots, output[-3000:]
