@@ -1,13 +1,23 @@
-"""Deadlines bound blocking calls (even in C code), nest correctly, and the gate's budget ends a run."""
+"""Deadlines bound blocking calls (even in C code: libpq waiting on a PostgreSQL that logs in and then stalls),
+nest correctly, and the gate's budget ends a run."""
 
 from __future__ import annotations
 
 import socket
+import struct
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from fixtures.deadline import DeadlineExceeded, deadline
+from fixtures.outages import forget
+from fixtures.postgres import Database
+from fixtures.sweep import postgres_probe as pg_probe
+from fixtures.sweep import sweep
+from fixtures.verdict import CheckFailed
 from tests.conftest import run_pytest
 
 
@@ -40,3 +50,72 @@ def test_the_gate_budget_reports_the_rest_as_not_run_and_fails() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 1, output[-2000:]
     assert "not run: the gate's budget of 0.01 s" in output and "checks not run; failing the gate" in output, output
+
+
+def _message(kind: bytes, body: bytes) -> bytes:
+    return kind + struct.pack("!I", len(body) + 4) + body
+
+
+def _stall_after_login(connection: socket.socket) -> None:
+    """Speak PostgreSQL's protocol up to ReadyForQuery, then never answer a query."""
+    with connection:
+        try:
+            request = connection.recv(8)
+            if struct.unpack("!II", request)[1] in (80877103, 80877104):  # SSLRequest, GSSENCRequest: "no"
+                connection.sendall(b"N")
+                length = struct.unpack("!I", connection.recv(4))[0]
+                connection.recv(length - 4)
+            else:
+                connection.recv(struct.unpack("!I", request[:4])[0] - 8)
+            params = {b"server_version": b"15.5", b"server_encoding": b"UTF8", b"client_encoding": b"UTF8",
+                      b"DateStyle": b"ISO, MDY", b"integer_datetimes": b"on", b"standard_conforming_strings": b"on"}
+            connection.sendall(
+                _message(b"R", struct.pack("!I", 0))
+                + b"".join(_message(b"S", key + b"\0" + value + b"\0") for key, value in params.items())
+                + _message(b"K", struct.pack("!II", 1, 2))
+                + _message(b"Z", b"I")
+            )
+            while connection.recv(4096):
+                pass
+        except (OSError, struct.error):
+            pass
+
+
+@contextmanager
+def stalling_postgres() -> Iterator[str]:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=_stall_after_login, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"postgresql://monitor:pw@127.0.0.1:{listener.getsockname()[1]}/app"
+    finally:
+        listener.close()
+
+
+def test_the_sweep_finds_a_postgres_that_logs_in_and_stalls() -> None:
+    with stalling_postgres() as dsn:
+        began = time.monotonic()
+        found = sweep([pg_probe("postgres", dsn, 1)])
+        assert time.monotonic() - began < 5
+    assert [(o.component, o.kind) for o in found] == [("postgres", "stalled")], found
+    forget()
+
+
+def test_a_query_that_never_gets_an_answer_ends_at_its_deadline_and_is_not_retried() -> None:
+    with stalling_postgres() as dsn:
+        database = Database(dsn, connect_timeout_s=2)
+        with pytest.raises(CheckFailed, match="did not answer `SELECT 1` within") as first:
+            database.value("SELECT 1")
+        assert first.value.runbook == "db/unreachable"
+        began = time.monotonic()
+        with pytest.raises(CheckFailed, match="did not answer"):
+            database.value("SELECT 2")  # the session is known dead: no second wait
+        assert time.monotonic() - began < 1
