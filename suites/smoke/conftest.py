@@ -162,12 +162,15 @@ def _start_visit(config: pytest.Config, frontend: Frontend, target: Target) -> F
     return config.stash[VISIT_KEY][0]
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the browser while the HTTP checks run: the page load is the slowest check by far."""
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Start the browser while the HTTP checks run: the page load is the slowest check by far. This runs after
+    fixtures.triage's sweep, so a page whose server is dead is never opened (an abandoned browser thread would
+    still be running when the interpreter exits)."""
     if hasattr(session.config, "workerinput") or session.config.option.collectonly:
         return  # under xdist every worker collects every check; only the one that runs it should start Chromium
     target = session.config.stash.get(TARGET_KEY, None)
-    if target and target.frontend and any("page_visit" in getattr(i, "fixturenames", ()) for i in session.items):
+    if (target and target.frontend and not outages.at(server_of(target.frontend.url))
+            and any("page_visit" in getattr(i, "fixturenames", ()) for i in session.items)):
         _start_visit(session.config, target.frontend, target)
 
 
