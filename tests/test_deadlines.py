@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from fixtures.sweep import postgres_probe as pg_probe
 from fixtures.sweep import sweep
 from fixtures.verdict import CheckFailed
 from tests.conftest import run_pytest
+from tests.test_hostile_targets import serving
 
 
 def test_a_deadline_interrupts_a_blocking_read() -> None:
@@ -83,21 +83,8 @@ def _stall_after_login(connection: socket.socket) -> None:
 
 @contextmanager
 def stalling_postgres() -> Iterator[str]:
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def accept() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=_stall_after_login, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield f"postgresql://monitor:pw@127.0.0.1:{listener.getsockname()[1]}/app"
-    finally:
-        listener.close()
+    with serving(_stall_after_login) as port:
+        yield f"postgresql://monitor:pw@127.0.0.1:{port}/app"
 
 
 def test_the_sweep_finds_a_postgres_that_logs_in_and_stalls() -> None:

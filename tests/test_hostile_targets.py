@@ -9,8 +9,8 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,8 +47,8 @@ def _serve(connection: socket.socket, kind: str) -> None:
 
 
 @contextmanager
-def hostile(kind: str) -> Iterator[int]:
-    """A listener on 127.0.0.1 that treats every connection as `kind` does, on a daemon thread per client."""
+def serving(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A listener on 127.0.0.1 that hands every connection to `handle` on a daemon thread; yields its port."""
     listener = socket.create_server(("127.0.0.1", 0))
 
     def accept() -> None:
@@ -57,13 +57,18 @@ def hostile(kind: str) -> Iterator[int]:
                 connection, _ = listener.accept()
             except OSError:
                 return
-            threading.Thread(target=_serve, args=(connection, kind), daemon=True).start()
+            threading.Thread(target=handle, args=(connection,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
     try:
         yield listener.getsockname()[1]
     finally:
         listener.close()
+
+
+def hostile(kind: str) -> AbstractContextManager[int]:
+    """A server that treats every connection as `kind` does."""
+    return serving(lambda connection: _serve(connection, kind))
 
 
 def hostile_target(path: Path, ports: dict[str, int]) -> Path:
