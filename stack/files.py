@@ -10,6 +10,7 @@ import os
 import pwd
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 from stack.config import SERVICE_USER, TEMPLATES
@@ -40,18 +41,25 @@ def read_env_file(path: Path) -> dict[str, str]:
     return {key: value for key, value in pairs}
 
 
+# Services start side by side: two useradd runs at once on a fresh machine each wrote an account, and a server
+# was handed the uid of the one that lost ("could not look up effective user ID 999").
+_CREATING_USER = threading.Lock()
+
+
 def run_as_user() -> str | None:
     """The unprivileged account servers run as when we are root (created on first use)."""
     if os.geteuid() != 0:
         return None
-    try:
-        pwd.getpwnam(SERVICE_USER)
-    except KeyError:
-        subprocess.run(
-            ["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
-            check=True,
-            timeout=30,
-        )
+    with _CREATING_USER:
+        try:
+            pwd.getpwnam(SERVICE_USER)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                 SERVICE_USER],
+                check=True,
+                timeout=30,
+            )
     return SERVICE_USER
 
 

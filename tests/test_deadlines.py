@@ -4,7 +4,6 @@ nest correctly, and the gate's budget ends a run."""
 from __future__ import annotations
 
 import socket
-import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from fixtures.sweep import postgres_probe as pg_probe
 from fixtures.sweep import sweep
 from fixtures.verdict import CheckFailed
 from tests.conftest import run_pytest
-from tests.test_hostile_targets import serving
+from tests.hostile import Hostile
 
 
 def test_a_deadline_interrupts_a_blocking_read() -> None:
@@ -52,39 +51,10 @@ def test_the_gate_budget_reports_the_rest_as_not_run_and_fails() -> None:
     assert "not run: the gate's budget of 0.01 s" in output and "checks not run; failing the gate" in output, output
 
 
-def _message(kind: bytes, body: bytes) -> bytes:
-    return kind + struct.pack("!I", len(body) + 4) + body
-
-
-def _stall_after_login(connection: socket.socket) -> None:
-    """Speak PostgreSQL's protocol up to ReadyForQuery, then never answer a query."""
-    with connection:
-        try:
-            request = connection.recv(8)
-            if struct.unpack("!II", request)[1] in (80877103, 80877104):  # SSLRequest, GSSENCRequest: "no"
-                connection.sendall(b"N")
-                length = struct.unpack("!I", connection.recv(4))[0]
-                connection.recv(length - 4)
-            else:
-                connection.recv(struct.unpack("!I", request[:4])[0] - 8)
-            params = {b"server_version": b"15.5", b"server_encoding": b"UTF8", b"client_encoding": b"UTF8",
-                      b"DateStyle": b"ISO, MDY", b"integer_datetimes": b"on", b"standard_conforming_strings": b"on"}
-            connection.sendall(
-                _message(b"R", struct.pack("!I", 0))
-                + b"".join(_message(b"S", key + b"\0" + value + b"\0") for key, value in params.items())
-                + _message(b"K", struct.pack("!II", 1, 2))
-                + _message(b"Z", b"I")
-            )
-            while connection.recv(4096):
-                pass
-        except (OSError, struct.error):
-            pass
-
-
 @contextmanager
 def stalling_postgres() -> Iterator[str]:
-    with serving(_stall_after_login) as port:
-        yield f"postgresql://monitor:pw@127.0.0.1:{port}/app"
+    with Hostile("pg-stall") as server:
+        yield f"postgresql://monitor:pw@127.0.0.1:{server.port}/app"
 
 
 def test_the_sweep_finds_a_postgres_that_logs_in_and_stalls() -> None:

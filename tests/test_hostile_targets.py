@@ -1,16 +1,11 @@
-"""The whole gate against hostile servers of our own on 127.0.0.1: silent, trickling HTTP, and garbage. Every
-component gets its own server of the kind; the gate must end (the subprocess deadline), name each dead server
+"""The whole gate against hostile servers of our own on 127.0.0.1 (tests/hostile.py): silent, trickling, garbage.
+Every component gets its own server of the kind; the gate must end (the subprocess deadline), name each dead server
 once as a root cause with what was seen, and give every other failed check as its consequence — no traceback."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -18,57 +13,23 @@ import yaml
 
 from tests.conftest import run_pytest
 from tests.gate import read_junit
+from tests.hostile import Hostile
 
 TIMEOUT_S = 2
 COMPONENTS = ("nginx-https", "nginx-http", "postgres", "redis", "prometheus", "alertmanager", "grafana")
 # What each kind of server must be called in the root causes.
 SAYS = {
     "silent": ("within 2 s (timeout)", "connection timeout expired"),
-    "trickle": ("within 2 s",),
+    "trickle": ("within 2 s", "did not answer"),
     "garbage": ("non-HTTP bytes", "not a TLS server", "not PostgreSQL", "not a Redis server"),
 }
+# Which of tests/hostile.py's servers plays each component: a trickle is the protocol's own slow answer (a TLS
+# handshake a byte a second, a PostgreSQL or Redis that logs in and then never answers).
+TRICKLES = {"nginx-https": "trickle-tls", "postgres": "pg-stall", "redis": "redis-stall"}
 
 
-def _serve(connection: socket.socket, kind: str) -> None:
-    with connection:
-        try:
-            connection.settimeout(60)
-            connection.recv(4096)
-            if kind == "garbage":  # no protocol starts like this: not HTTP, TLS, PostgreSQL or RESP
-                connection.sendall(b"\x00\x07noise " + os.urandom(2048).replace(b"\n", b"") + b"\r\n")
-            elif kind == "trickle":  # one byte a second: a per-read timeout never fires
-                for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{}"[:30]:
-                    connection.send(bytes([byte]))
-                    time.sleep(1)
-            else:
-                time.sleep(60)
-        except OSError:
-            pass
-
-
-@contextmanager
-def serving(handle: Callable[[socket.socket], None]) -> Iterator[int]:
-    """A listener on 127.0.0.1 that hands every connection to `handle` on a daemon thread; yields its port."""
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def accept() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=handle, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
-
-
-def hostile(kind: str) -> AbstractContextManager[int]:
-    """A server that treats every connection as `kind` does."""
-    return serving(lambda connection: _serve(connection, kind))
+def server_kind(kind: str, component: str) -> str:
+    return TRICKLES.get(component, "trickle-http") if kind == "trickle" else kind
 
 
 def hostile_target(path: Path, ports: dict[str, int]) -> Path:
@@ -94,7 +55,7 @@ def hostile_target(path: Path, ports: dict[str, int]) -> Path:
 @pytest.mark.parametrize("kind", sorted(SAYS))
 def test_the_gate_ends_with_root_causes_against_hostile_servers(kind: str, tmp_path: Path) -> None:
     with ExitStack() as servers:
-        ports = {name: servers.enter_context(hostile(kind)) for name in COMPONENTS}
+        ports = {name: servers.enter_context(Hostile(server_kind(kind, name))).port for name in COMPONENTS}
         target = hostile_target(tmp_path / "hostile.yml", ports)
         junit = tmp_path / "gate.xml"
         result = run_pytest(f"--target={target}", "--no-reports", f"--junitxml={junit}", timeout=120)
