@@ -9,17 +9,26 @@ Prints a Markdown table for the README's Performance section.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from perf.benchlib import PYTEST, print_table, stack_up, timed
 
 SMOKE = [*PYTEST, "-m", "smoke"]
 BASELINE = "hand-run curl script (perf/smoke_by_hand.sh)"
+VISIT_ONCE = """
+from fixtures.browser import Browser
+browser = Browser(".stack/pki/ca.pem", timeout_s=10, wait_for_order_s=10)
+assert browser.visit("https://localhost:18443/", "#items li").result(timeout=30).ready_text
+browser.close(5)
+"""
 CONTENDERS = {
     BASELINE: ["bash", "perf/smoke_by_hand.sh"],
     "opsgate smoke gate (pytest -m smoke)": SMOKE,
     "opsgate smoke gate, 2 workers (pytest -m smoke -n 2)": [*SMOKE, "-n", "2"],
     # The curl script cannot run the page's JavaScript; this is the like-for-like comparison.
     "opsgate smoke gate without the browser check": [*SMOKE, "-k", "not frontend"],
+    # The floor under the browser check: the interpreter, Chromium's launch and one page load, nothing else.
+    "one page in Chromium, nothing else (fixtures.browser)": [sys.executable, "-c", VISIT_ONCE],
 }
 
 

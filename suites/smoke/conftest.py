@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cache
-from tempfile import TemporaryDirectory
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +13,7 @@ from testinfra.host import Host
 
 from fixtures import outages
 from fixtures.app import ReadinessReport, discover_login, login, published_document
-from fixtures.browser import PageVisit, trusting_home, visit
+from fixtures.browser import Browser, PageVisit
 from fixtures.checks import component, parametrize, required
 from fixtures.hosts import host_for
 from fixtures.http import Answer, HttpClient, server_of
@@ -141,37 +138,43 @@ def frontend(target: Target) -> Frontend:
     return component(target, "frontend")
 
 
-VISIT_KEY = pytest.StashKey[tuple[Future[PageVisit], TemporaryDirectory[str]]]()
+BROWSER_KEY = pytest.StashKey[Browser]()
+CLOSE_WAIT_S = 5  # for Chromium to exit at the end of the run
 
 
-def _start_visit(config: pytest.Config, frontend: Frontend, target: Target) -> Future[PageVisit]:
-    if VISIT_KEY not in config.stash:
-        home = trusting_home(target.ca_bundle)  # here, not in the thread: certutil runs as a subprocess
-        future: Future[PageVisit] = Future()
+def _browser(config: pytest.Config, target: Target, frontend: Frontend) -> Browser:
+    if BROWSER_KEY not in config.stash:
+        config.stash[BROWSER_KEY] = Browser(target.ca_bundle, timeout_s=frontend.timeout_s,
+                                            wait_for_order_s=config.option.gate_timeout)
+    return config.stash[BROWSER_KEY]
 
-        def run() -> None:
-            try:
-                future.set_result(visit(frontend.url, frontend.ready_selector, home=home.name,
-                                        timeout_s=frontend.timeout_s))
-            except BaseException as exc:  # handed to the check that waits for the visit
-                future.set_exception(exc)
 
-        # A daemon thread, not an executor's: an interrupted run must not wait at exit for a page that never loads.
-        threading.Thread(target=run, name="opsgate-browser", daemon=True).start()
-        config.stash[VISIT_KEY] = (future, home)
-    return config.stash[VISIT_KEY][0]
+def pytest_configure(config: pytest.Config) -> None:
+    """Launch Chromium while the checks are collected: the launch is the slowest part of the browser check and
+    needs no server. Under xdist every worker collects every check; the one that runs it launches its own."""
+    target = config.stash.get(TARGET_KEY, None)
+    if target and target.frontend and not (hasattr(config, "workerinput") or config.option.collectonly):
+        _browser(config, target, target.frontend)
 
 
 def pytest_runtestloop(session: pytest.Session) -> None:
-    """Start the browser while the HTTP checks run: the page load is the slowest check by far. This runs after
-    fixtures.triage's sweep, so a page whose server is dead is never opened (an abandoned browser thread would
-    still be running when the interpreter exits)."""
-    if hasattr(session.config, "workerinput") or session.config.option.collectonly:
-        return  # under xdist every worker collects every check; only the one that runs it should start Chromium
-    target = session.config.stash.get(TARGET_KEY, None)
-    if (target and target.frontend and not outages.at(server_of(target.frontend.url))
-            and any("page_visit" in getattr(i, "fixturenames", ()) for i in session.items)):
-        _start_visit(session.config, target.frontend, target)
+    """After fixtures.triage's sweep: send the browser to the page while the HTTP checks run, or close it when no
+    selected check needs the page or its server is dead (never left loading at exit)."""
+    browser = session.config.stash.get(BROWSER_KEY, None)
+    frontend = browser and session.config.stash[TARGET_KEY].frontend
+    if not (browser and frontend):
+        return
+    if not outages.at(server_of(frontend.url)) and any("page_visit" in getattr(i, "fixturenames", ())
+                                                       for i in session.items):
+        browser.visit(frontend.url, frontend.ready_selector)
+    else:
+        browser.close()  # not waited for here: the checks need not wait for Chromium to exit
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    browser = config.stash.get(BROWSER_KEY, None)
+    if browser:
+        browser.close(CLOSE_WAIT_S)
 
 
 @pytest.fixture(scope="session")
@@ -182,7 +185,8 @@ def page_visit(pytestconfig: pytest.Config, frontend: Frontend, target: Target) 
         return PageVisit(frontend.url, frontend.ready_selector, cause=known,
                          error=f"{known.detail} (found at the start of the run; not loaded)")
     try:
-        return _start_visit(pytestconfig, frontend, target).result(timeout=4 * frontend.timeout_s)
+        visited = _browser(pytestconfig, target, frontend).visit(frontend.url, frontend.ready_selector)
+        return visited.result(timeout=4 * frontend.timeout_s)
     except FutureTimeout:
         return PageVisit(frontend.url, frontend.ready_selector,
                          error=f"the browser did not finish within {4 * frontend.timeout_s:g} s (deadline)")
