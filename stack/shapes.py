@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stack.components import alertmanager, app, decoys, exporters, frontend, nginx, pki, postgres, prometheus, redis
+from stack.components import (
+    alertmanager,
+    app,
+    backups,
+    decoys,
+    exporters,
+    frontend,
+    nginx,
+    pki,
+    postgres,
+    prometheus,
+    redis,
+)
 from stack.config import STATE
 from stack.model import Component, Fault, Service
 from stack.process import StackError
@@ -45,6 +57,7 @@ DEFAULT = Shape(
         postgres.component(),
         redis.component(redis.RedisSettings()),
         app.component(app.AppSettings()),
+        backups.component(),
         frontend.component(),
         pki.component(),
         nginx.component(nginx.NginxSettings()),
@@ -65,6 +78,7 @@ VARIANT = Shape(
         app.component(
             app.AppSettings(flavor="template", demo_user="demo@opsgate.test", ready_path="/api/v1/utils/health-check/")
         ),
+        backups.component(),
         frontend.component(SITE_WITHOUT_STATUS),
         pki.component(),
         nginx.component(nginx.NginxSettings(layout="debian", site=SITE_WITHOUT_STATUS)),

@@ -15,7 +15,7 @@ import yaml
 from tests.conftest import run_pytest
 from tests.gate import GateRun, Verdict, run_gate
 
-EVERY_SUITE = "smoke or db or nginx or monitoring or redis"
+EVERY_SUITE = "smoke or db or nginx or monitoring or redis or backup"
 NOWHERE = "127.0.0.1:1"
 BARE = {"name": "bare", "environment": "test"}
 # Every section, with only the keys its model requires.
@@ -30,6 +30,7 @@ MINIMAL = {
     "prometheus": {"url": f"http://{NOWHERE}"},
     "alertmanager": {"url": f"http://{NOWHERE}"},
     "grafana": {"url": f"http://{NOWHERE}"},
+    "backup": {"source_dsn": f"postgresql://opsgate@{NOWHERE}/app"},
 }
 # Check -> the optional key it needs, read off every check in suites/: with MINIMAL, exactly these skip.
 NEEDS = {
@@ -56,6 +57,11 @@ NEEDS = {
     "test_prometheus::test_job_targets_are_up_and_fresh[none]": "prometheus.expected_jobs",
     "test_rules::test_rule_unit_tests_pass[none]": "prometheus.rule_tests",
     "test_listeners::test_plain_http_redirects_to_https": "nginx.http_url",
+    **{f"test_rehearsal::{check}": "backup.dumps" for check in (
+        "test_a_backup_exists", "test_newest_backup_is_within_rpo", "test_newest_backup_has_not_shrunk",
+        "test_newest_backup_is_readable", "test_newest_backup_restores", "test_restored_schema_matches_live",
+        "test_restored_roles_match_live", "test_restored_rows_match_live_within_tolerance",
+        "test_restored_copy_passes_amcheck", "test_rehearsal_within_rto_budget")},
     "test_proxy::test_stub_status_answers": "nginx.stub_status_url",
 }
 # Checks of the machine the gate runs on (a host's default is local://, its paths the usual ones): they pass or

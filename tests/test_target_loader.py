@@ -324,13 +324,13 @@ def test_plain_alias_reuse_and_merge_keys_still_load(tmp_path: Path) -> None:
     path.write_text(
         MINIMAL + "postgres:\n  dsn: &primary postgresql://u:pw@db/app\n  expected_tables: &tables [users, items]\n"
         "  replica: {dsn: *primary}\n"
-        "backup:\n  source_dsn: *primary\n  scratch_dsn: postgresql://u:pw@db/scratch\n  tables: *tables\n"
+        "backup:\n  source_dsn: *primary\n"
         "prometheus: &monitor\n  url: http://prom.test:9090\n  timeout_s: 3\n"
         "alertmanager:\n  <<: *monitor\n  url: http://am.test:9093\n"
     )
     target = load_target(path)
     assert target.postgres and target.postgres.replica and target.postgres.replica.dsn == target.postgres.dsn
-    assert target.backup and target.backup.tables == ("users", "items")
+    assert target.backup and target.backup.source_dsn == target.postgres.dsn
     assert target.alertmanager and target.alertmanager.url == "http://am.test:9093"
     assert target.alertmanager.timeout_s == 3, "a merged key, and one written beside the merge overrides it"
 

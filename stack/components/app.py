@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from stack.app.cache import ItemsCache
+from stack.components.backups import ensure_backups
 from stack.components.postgres.server import admin_connection
 from stack.components.redis import client, flush_cache
 from stack.config import APP_ROLE, CORS_ORIGINS, DEMO_USER, HOST, PORTS, ROOT, SECRETS, STATE, app_dsn, redis_url
@@ -155,6 +156,7 @@ def component(settings: AppSettings = AppSettings()) -> Component:
         depends_on=("postgres",),
         env_path=APP_ENV,
         prepare=_prepare_app,
+        after_ready=ensure_backups,  # the nightly job's first run: the app's tables and seed data now exist
         config=APP_ENV,
     )
     kept_origins = ",".join(settings.cors_origins[1:])

@@ -1,0 +1,134 @@
+"""The stack's nightly-style backups, as a cron job leaves them in `.stack/backups/`: `pg_dump -Fc` of the app
+database and `pg_dumpall --globals-only` beside it, two generations an hour apart; and the faults that break them.
+
+They are made once the app has migrated and seeded its database (the app service's `after_ready`), and made
+again whenever a generation is missing; a fault's undo makes them afresh.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from stack.components.postgres.server import PG_BIN, PG_SOCKET_DIR, admin_connection
+from stack.config import APP_DB, APP_ROLE, PORTS, STATE
+from stack.model import Component, Controller, Fault
+
+BACKUPS = STATE / "backups"
+GENERATIONS_S = (3600.0, 0.0)  # ages of the two generations made: the one before the newest, and the newest
+STALE_AGE_S = 2 * 86400.0  # the stale fault's age of the newest backup; targets/local.yml allows one day
+PRIVATE_TABLE = "opsgate_fault_private"
+CORRUPT_FROM_END = 100  # where the corrupt fault starts flipping bytes, counted from the archive's end
+ADMIN = ["-h", str(PG_SOCKET_DIR), "-p", str(PORTS["postgres"]), "-U", "postgres"]
+
+
+def _run(program: str, *args: str) -> None:
+    result = subprocess.run([str(PG_BIN / program), *ADMIN, *args], capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"{program}: {result.stderr.strip()}")
+
+
+def _stamp(at: float) -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(at))
+
+
+def newest(pattern: str) -> Path:
+    return max(BACKUPS.glob(pattern), key=lambda path: path.stat().st_mtime)
+
+
+def make_backups(*dump_options: str) -> None:
+    """Both generations afresh; `dump_options` go to the newest one's pg_dump (how a fault changes the job)."""
+    shutil.rmtree(BACKUPS, ignore_errors=True)
+    BACKUPS.mkdir(parents=True)
+    now = time.time()
+    for age in GENERATIONS_S:
+        stamp = _stamp(now - age)
+        dump, roles = BACKUPS / f"{APP_DB}-{stamp}.dump", BACKUPS / f"globals-{stamp}.sql"
+        _run("pg_dump", "-Fc", *(dump_options if age == 0 else ()), "-f", str(dump), APP_DB)
+        _run("pg_dumpall", "--globals-only", "-f", str(roles))
+        for path in (dump, roles):
+            os.utime(path, (now - age, now - age))
+
+
+def ensure_backups() -> None:
+    """Make the generations unless both are there (after the app is ready: its tables and seed data exist)."""
+    if len(list(BACKUPS.glob(f"{APP_DB}-*.dump"))) < len(GENERATIONS_S):
+        make_backups()
+
+
+def _remake(*dump_options: str) -> Callable[[Controller], None]:
+    return lambda _stack: make_backups(*dump_options)
+
+
+def _truncate(_stack: Controller) -> None:
+    """The newest archive cut in half, as by a full disk or an interrupted upload."""
+    path = newest(f"{APP_DB}-*.dump")
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def _corrupt(_stack: Controller) -> None:
+    """Bytes flipped in the newest archive's last data blocks (its table of contents at the start stays readable:
+    pg_restore --list passes, the restore does not)."""
+    path = newest(f"{APP_DB}-*.dump")
+    data = bytearray(path.read_bytes())
+    for offset in range(len(data) - CORRUPT_FROM_END, len(data) - CORRUPT_FROM_END + 64):
+        data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, (time.time(), time.time()))
+
+
+def _make_stale(_stack: Controller) -> None:
+    """The job stopped running two days ago: every backup is at least that old."""
+    now = time.time()
+    for path in BACKUPS.iterdir():
+        age = STALE_AGE_S + now - path.stat().st_mtime
+        os.utime(path, (now - age, now - age))
+
+
+def _empty(_stack: Controller) -> None:
+    for path in BACKUPS.iterdir():
+        path.unlink()
+
+
+def _drop_roles_files(_stack: Controller) -> None:
+    """The job backs up the database but no longer the roles (a `pg_dump`-only script)."""
+    for path in BACKUPS.glob("globals-*.sql"):
+        path.unlink()
+
+
+def _add_private_table(_stack: Controller) -> None:
+    """A table created by another role, without a grant to the app's role that the backups run as."""
+    with admin_connection(APP_DB) as conn:
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {PRIVATE_TABLE} AS SELECT 1 AS secret")
+        conn.execute(f"REVOKE ALL ON {PRIVATE_TABLE} FROM PUBLIC, {APP_ROLE}")
+
+
+def _drop_private_table(_stack: Controller) -> None:
+    with admin_connection(APP_DB) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {PRIVATE_TABLE}")
+
+
+def component() -> Component:
+    remake = _remake()
+    return Component(
+        "backups",
+        faults=(
+            Fault("backup-truncated", "the newest nightly archive is cut in half", _truncate, undo=remake),
+            Fault("backup-corrupt", "64 bytes flipped inside the newest nightly archive", _corrupt, undo=remake),
+            Fault("backup-missing-table", "the newest nightly dump was made with --exclude-table=items",
+                  _remake("--exclude-table=items"), undo=remake),
+            Fault("backup-shrunk", "the newest nightly dump holds the schema only (--schema-only)",
+                  _remake("--schema-only"), undo=remake),
+            Fault("backup-stale", "the nightly job stopped two days ago", _make_stale, undo=remake),
+            Fault("backup-dir-empty", "the backup directory is empty", _empty, undo=remake),
+            Fault("backup-missing-roles", "the nightly job no longer writes the roles (pg_dumpall --globals-only)",
+                  _drop_roles_files, undo=remake),
+            Fault("backup-role-lacks-privilege",
+                  f"a table ({PRIVATE_TABLE}) the backup role cannot read: pg_dump as that role fails",
+                  _add_private_table, undo=_drop_private_table),
+        ),
+    )
