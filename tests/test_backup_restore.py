@@ -63,7 +63,8 @@ def test_every_dump_format_the_runbooks_make_rehearses_clean(kind: str, tmp_path
     name, make = DUMP_KINDS[kind]
     make(tmp_path / name)
     _pg("pg_dumpall", "--globals-only", "-f", str(tmp_path / "globals.sql"))
-    run = rehearse(_backup_settings(dumps=Dumps(dir=str(tmp_path), pattern=name, globals_pattern="globals.sql")))
+    run = rehearse(_backup_settings(dumps=Dumps(dir=str(tmp_path), pattern=name, globals_pattern="globals.sql")),
+                   "dumps")
     assert run.failure is None, f"{kind}: {run.failure}"
     assert run.backup and run.backup.kind == ("plain" if kind == "cluster" else kind)
     comparison = run.compared()
@@ -97,7 +98,8 @@ def test_a_backup_suite_run_leaves_the_source_as_it_was_and_writes_its_history(t
     assert _source_content() == before, "the backup suite changed the source's data"
     assert _scratch_left() == []
     lines = [json.loads(line) for line in history.read_text().splitlines()]
-    assert [line["mode"] for line in lines] == ["rehearsal", "round-trip"]
+    assert sorted((line["mode"], line["source"]) for line in lines) == [
+        ("rehearsal", "dumps"), ("rehearsal", "pgbackrest"), ("round-trip", "taken now")]
     for line in lines:
         assert line["failure"] is None and line["rto_s"] > 0 and line["rpo_s"] is not None, line
         assert set(line["phases_s"]) in ({"dump", "restore", "verify"}, {"find", "restore", "verify"}), line

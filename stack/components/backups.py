@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from stack.components import pgbackrest
 from stack.components.postgres.server import PG_BIN, PG_SOCKET_DIR, admin_connection
 from stack.config import APP_DB, APP_ROLE, PORTS, STATE
 from stack.model import Component, Controller, Fault
@@ -55,7 +56,9 @@ def make_backups(*dump_options: str) -> None:
 
 
 def ensure_backups() -> None:
-    """Make the generations unless both are there (after the app is ready: its tables and seed data exist)."""
+    """Make the generations and the pgBackRest repository unless they are there (after the app is ready: its
+    tables and seed data exist)."""
+    pgbackrest.ensure_repository()  # first: it writes rows the dumps then hold
     if len(list(BACKUPS.glob(f"{APP_DB}-*.dump"))) < len(GENERATIONS_S):
         make_backups()
 
@@ -130,5 +133,6 @@ def component() -> Component:
             Fault("backup-role-lacks-privilege",
                   f"a table ({PRIVATE_TABLE}) the backup role cannot read: pg_dump as that role fails",
                   _add_private_table, undo=_drop_private_table),
+            *pgbackrest.FAULTS,
         ),
     )

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from pytest_html import extras as html_extras
 
-from fixtures.checks import component, required
-from fixtures.dr import DrRun, last_runs, rehearse, round_trip
+from fixtures.checks import component, parametrize
+from fixtures.dr import SOURCES, DrRun, last_runs, rehearse, round_trip
+from fixtures.options import TARGET_KEY
 from fixtures.reporting import REPORTS_DIR
 from fixtures.safety import writes_allowed
 from fixtures.target import Target
-from fixtures.target_backup import Backup, Dumps
+from fixtures.target_backup import Backup
 
 # Where a run's failure can come from, before the check's own step: every check may cite these.
 UPSTREAM = ("db/unreachable", "backup/scratch-failed", "backup/dump-failed", "backup/none-found",
@@ -35,9 +36,18 @@ def backup(target: Target) -> Backup:
     return component(target, "backup")
 
 
-@pytest.fixture(scope="session")
-def dumps(backup: Backup, target: Target) -> Dumps:
-    return required(backup.dumps, "backup.dumps", target)
+# The rehearsal's sources each check runs for: every kind for most; WAL replay only where there is an archive.
+SOURCES_OF = {"rehearsal": SOURCES, "archive_rehearsal": ("pgbackrest",)}
+REHEARSALS_KEY = pytest.StashKey[dict[str, DrRun]]()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backup = metafunc.config.stash[TARGET_KEY].backup
+    for argname, sources in SOURCES_OF.items():
+        if argname in metafunc.fixturenames:
+            configured = [source for source in sources if backup and getattr(backup, source)]
+            parametrize(metafunc, argname, configured, str, " or ".join(f"backup.{s}" for s in sources),
+                        indirect=True)
 
 
 def _history(config: pytest.Config, backup: Backup) -> Path | None:
@@ -63,9 +73,23 @@ def round_trip_run(request: pytest.FixtureRequest, backup: Backup, target: Targe
     return _recorded(run, request.config, backup, target)
 
 
+def _rehearsal_of(request: pytest.FixtureRequest, backup: Backup, target: Target) -> DrRun:
+    """One rehearsal per source and run, whichever fixture asks first."""
+    done = request.config.stash.setdefault(REHEARSALS_KEY, {})
+    source = request.param
+    if source not in done:
+        done[source] = _recorded(rehearse(backup, source), request.config, backup, target)
+    return done[source]
+
+
 @pytest.fixture(scope="session")
-def rehearsal(request: pytest.FixtureRequest, backup: Backup, dumps: Dumps, target: Target) -> DrRun:
-    return _recorded(rehearse(backup), request.config, backup, target)
+def rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Target) -> DrRun:
+    return _rehearsal_of(request, backup, target)
+
+
+@pytest.fixture(scope="session")
+def archive_rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Target) -> DrRun:
+    return _rehearsal_of(request, backup, target)
 
 
 @pytest.fixture

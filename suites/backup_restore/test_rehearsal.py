@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from fixtures.dr import DrRun
+from fixtures.pgbackrest_repo import segment
 from fixtures.target_backup import Backup
 from suites.backup_restore.conftest import UPSTREAM, listed
 
@@ -83,6 +84,17 @@ def test_restored_copy_passes_amcheck(rehearsal: DrRun) -> None:
     rehearsal.reached("verify")
     assert not rehearsal.amcheck_problems, f"pg_amcheck found damage in the restored copy: " \
         f"{listed(rehearsal.amcheck_problems)}"
+
+
+@pytest.mark.runbook("backup/wal-gap", *UPSTREAM)
+def test_restore_replays_the_whole_archive(archive_rehearsal: DrRun) -> None:
+    archive_rehearsal.reached("restore")
+    replayed, archived = archive_rehearsal.replayed_to, archive_rehearsal.archive_end
+    assert replayed and archived, "the restore did not say how far it replayed"
+    assert segment(replayed) >= segment(archived), (
+        f"recovery stopped in WAL segment {replayed}, but the archive holds WAL up to {archived}: a segment in "
+        "between is missing, and a restore now would silently lose every transaction after the gap"
+    )
 
 
 @pytest.mark.runbook("backup/rto-exceeded", *UPSTREAM)

@@ -14,19 +14,21 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from stack.components.postgres import archive
+from stack.components.postgres.paths import (
+    PG_BIN,
+    PG_CONFIG,
+    PG_DATA,
+    PG_FILESYSTEM,
+    PG_SOCKET_DIR,
+    REPLICA_DATA,
+    REPLICA_SOCKET_DIR,
+)
 from stack.config import APP_DB, APP_ROLE, HOST, MONITOR_ROLE, PG_FILESYSTEM_SIZE, PORTS, SECRETS, STATE
 from stack.files import give_to_service_user, render, run_as_user, service_gid, write_changed
 from stack.model import Service
 from stack.probes import reload_by_signal
 from stack.process import NotReady
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-PG_FILESYSTEM = STATE / "postgres"
-PG_DATA = PG_FILESYSTEM / "data"
-PG_SOCKET_DIR = PG_FILESYSTEM / "run"
-PG_CONFIG = PG_FILESYSTEM / "opsgate.conf"
-REPLICA_DATA = PG_FILESYSTEM / "replica"
-REPLICA_SOCKET_DIR = PG_FILESYSTEM / "replica-run"
 
 
 def admin_connection(dbname: str = "postgres", *, replica: bool = False) -> psycopg.Connection:
@@ -79,7 +81,9 @@ def _base_backup() -> None:
 
 
 def _postgres_files() -> dict[Path, str]:
-    return {PG_CONFIG: render("postgresql.conf", host=HOST, port=PORTS["postgres"], state=STATE)}
+    settings = render("postgresql.conf", host=HOST, port=PORTS["postgres"], state=STATE,
+                      archive_command=archive.ARCHIVE_COMMAND)
+    return {PG_CONFIG: settings, **archive.files()}
 
 
 def _mount_data_filesystem() -> None:
@@ -102,6 +106,9 @@ def _initdb() -> None:
     _mount_data_filesystem()
     PG_SOCKET_DIR.mkdir(parents=True, exist_ok=True)
     write_changed(_postgres_files())
+    for directory in (archive.REPO, *(archive.PGBACKREST / name for name in ("log", "lock", "spool"))):
+        directory.mkdir(parents=True, exist_ok=True)
+    give_to_service_user(archive.PGBACKREST)  # archive_command runs as the server's account
     if not (PG_DATA / "PG_VERSION").exists():
         PG_DATA.mkdir(parents=True, exist_ok=True)
         give_to_service_user(PG_FILESYSTEM)

@@ -1,0 +1,102 @@
+"""The stack's pgBackRest repository, as a nightly job leaves it: a full and an incremental backup of the primary,
+its WAL archived continuously (stanza.archive), and a few transactions archived after the newest backup, so a
+restore to the end of the archive replays WAL past it. And the fault that breaks it: a segment taken out.
+
+Made after the app is ready (see stack.components.backups.ensure_backups) and again by the fault's undo.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from stack.components.postgres import archive
+from stack.components.postgres.server import admin_connection
+from stack.config import APP_DB, APP_ROLE
+from stack.files import give_to_service_user, run_as_user, service_gid
+from stack.model import Controller, Fault
+
+ARCHIVE_WAIT_S = 30.0
+AFTER_BACKUP_TABLE = "opsgate_after_backup"  # rows written after the newest backup: only WAL replay brings them
+# Always the same rows once the repository is made, so the nightly dumps (made after it) stay true to live.
+CREATE_AFTER_BACKUP = (f"CREATE TABLE {AFTER_BACKUP_TABLE} "
+                       "(id bigserial PRIMARY KEY, at timestamptz DEFAULT now(), note text)")
+# Incompressible rows before the full backup: data, not schema, makes most of a dump's size, as in real databases
+# (so the size of a dump that lost its data falls far, and one without a small table barely moves).
+FILLER_ROWS = 2000
+
+
+def pgbackrest(*args: str, timeout: float = 300) -> str:
+    """Run as the server's account, like the archive_command (the repository is its)."""
+    result = subprocess.run([*archive.COMMAND, *args], capture_output=True, text=True, timeout=timeout,
+                            user=run_as_user(), group=service_gid())
+    if result.returncode != 0:
+        raise RuntimeError(f"pgbackrest {' '.join(args)}: {(result.stderr or result.stdout).strip()[-500:]}")
+    return result.stdout
+
+
+def backups() -> list[dict]:
+    info = json.loads(pgbackrest("info", "--output=json"))
+    return info[0]["backup"] if info else []
+
+
+def _archive_past_the_newest_backup() -> None:
+    """Transactions after the newest backup, each in a WAL segment of its own that is archived before we return."""
+    with admin_connection(APP_DB) as conn:
+        for _ in range(2):
+            conn.execute(f"INSERT INTO {AFTER_BACKUP_TABLE} DEFAULT VALUES")
+            segment = conn.execute("SELECT pg_walfile_name(pg_current_wal_lsn())").fetchone()[0]
+            conn.execute("SELECT pg_switch_wal()")
+            deadline = time.monotonic() + ARCHIVE_WAIT_S
+            while (conn.execute("SELECT last_archived_wal FROM pg_stat_archiver").fetchone()[0] or "") < segment:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"WAL segment {segment} was not archived within {ARCHIVE_WAIT_S:g} s")
+                time.sleep(0.1)
+
+
+def make_repository() -> None:
+    """A fresh stanza: filler rows, full backup, a change, incremental backup, then archived WAL past it."""
+    shutil.rmtree(archive.REPO, ignore_errors=True)
+    archive.REPO.mkdir(parents=True)
+    give_to_service_user(archive.REPO)
+    pgbackrest("stanza-create")
+    with admin_connection(APP_DB) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {AFTER_BACKUP_TABLE}")
+        conn.execute(CREATE_AFTER_BACKUP)
+        conn.execute(f"ALTER TABLE {AFTER_BACKUP_TABLE} OWNER TO {APP_ROLE}")  # the app's data, as the app's rows are
+        conn.execute(f"INSERT INTO {AFTER_BACKUP_TABLE} (note) SELECT md5(random()::text) "
+                     f"FROM generate_series(1, {FILLER_ROWS})")
+    pgbackrest("backup", "--type=full")
+    with admin_connection(APP_DB) as conn:
+        conn.execute(f"INSERT INTO {AFTER_BACKUP_TABLE} DEFAULT VALUES")
+    pgbackrest("backup", "--type=incr")
+    _archive_past_the_newest_backup()
+
+
+def ensure_repository() -> None:
+    if not (archive.REPO / "backup" / archive.STANZA).exists() or len(backups()) < 2:
+        make_repository()
+
+
+def archived_after_newest_backup() -> list[Path]:
+    """The archived WAL files past the newest backup's last segment, oldest first."""
+    stop = backups()[-1]["archive"]["stop"]
+    files = sorted((archive.REPO / "archive" / archive.STANZA).glob("*/*/*"))
+    return [path for path in files if path.name[:24] > stop]
+
+
+def _remove_a_segment(_stack: Controller) -> None:
+    """An archived WAL segment after the newest backup removed (a lost upload): recovery cannot pass it."""
+    after = archived_after_newest_backup()
+    if not after:
+        raise RuntimeError("no archived WAL after the newest backup to remove")
+    after[0].unlink()
+
+
+FAULTS = (
+    Fault("pgbackrest-wal-gap", "a WAL segment archived after the newest pgBackRest backup is removed",
+          _remove_a_segment, undo=lambda _stack: make_repository()),
+)
