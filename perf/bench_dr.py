@@ -34,7 +34,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fixtures.backups import create_database
-from fixtures.dr import ROUND_TRIP, round_trip
+from fixtures.dr import round_trip
+from fixtures.dr_run import ROUND_TRIP
 from fixtures.pg_programs import PgPrograms, last_lines
 from fixtures.scratch_postgres import PORT, ScratchPostgres
 from fixtures.target_backup import Backup

@@ -34,6 +34,7 @@ _DEFAULT_PORTS = {
     "decoy_nginx": 18090,
     "slow_proxy": 18001,
     "nothing_listens": 18002,  # the upstream-refused fault points nginx here
+    "s3": 19900,
 }
 PORTS = {name: int(os.environ.get(f"OPSGATE_PORT_{name.upper()}", port)) for name, port in _DEFAULT_PORTS.items()}
 
@@ -43,6 +44,7 @@ _DEFAULT_SECRETS = {
     "OPSGATE_REDIS_PASSWORD": "opsgate-redis-pw",
     "OPSGATE_DEMO_PASSWORD": "opsgate-demo-pw",
     "OPSGATE_JWT_SECRET": "opsgate-jwt-secret-for-local-use-only",
+    "OPSGATE_S3_SECRET": "opsgate-s3-secret",
 }
 SECRETS = {name: os.environ.get(name, default) for name, default in _DEFAULT_SECRETS.items()}
 

@@ -21,6 +21,7 @@ from stack.components import (
     postgres,
     prometheus,
     redis,
+    s3,
 )
 from stack.config import STATE
 from stack.model import Component, Fault, Service
@@ -58,6 +59,7 @@ DEFAULT = Shape(
         redis.component(redis.RedisSettings()),
         app.component(app.AppSettings()),
         backups.component(),
+        s3.component(),
         frontend.component(),
         pki.component(),
         nginx.component(nginx.NginxSettings()),

@@ -456,6 +456,8 @@ BACKUP_ROWS = [
         "test_rehearsal::test_restored_schema_matches_live[*]": "backup/schema-differs",
         "test_rehearsal::test_restored_rows_match_live_within_tolerance[*]": "backup/rows-differ",
     }),
+    Row("s3-backup-unreadable", "backup", fault="s3-backup-unreadable",
+        expect={"test_rehearsal::*[s3]": "backup/storage-unreadable"}),
     Row("pgbackrest-wal-gap", "backup", fault="pgbackrest-wal-gap", expect={
         # Only this check sees it: the rows lost after the gap are within the row-count tolerance.
         "test_rehearsal::test_restore_replays_the_whole_archive[pgbackrest]": "backup/wal-gap",

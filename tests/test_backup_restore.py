@@ -1,6 +1,7 @@
 """The DR jobs on the reference stack's database, beyond the fault matrix: every dump format the runbooks make
-rehearses clean; the source is untouched by a whole backup suite run (its canary aside) and by an interrupted
-one, which leaves no scratch instance behind; the history gets its line; production gets no canary."""
+rehearses clean; a restored copy changed before verification is named; the source is untouched by a whole
+backup suite run (its canary aside) and by an interrupted one, which leaves no scratch instance behind; the
+history gets its line; production gets no canary."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from fixtures import pg_content
-from fixtures.dr import rehearse
+from fixtures import backups, pg_content
+from fixtures.dr import rehearse, round_trip
+from fixtures.pg_programs import PgPrograms
+from fixtures.scratch_postgres import ScratchPostgres
 from fixtures.target import load_target
 from fixtures.target_backup import Backup, Dumps
 from stack.components.postgres.server import PG_BIN, PG_SOCKET_DIR
@@ -99,7 +103,7 @@ def test_a_backup_suite_run_leaves_the_source_as_it_was_and_writes_its_history(t
     assert _scratch_left() == []
     lines = [json.loads(line) for line in history.read_text().splitlines()]
     assert sorted((line["mode"], line["source"]) for line in lines) == [
-        ("rehearsal", "dumps"), ("rehearsal", "pgbackrest"), ("round-trip", "taken now")]
+        ("rehearsal", "dumps"), ("rehearsal", "pgbackrest"), ("rehearsal", "s3"), ("round-trip", "taken now")]
     for line in lines:
         assert line["failure"] is None and line["rto_s"] > 0 and line["rpo_s"] is not None, line
         assert set(line["phases_s"]) in ({"dump", "restore", "verify"}, {"find", "restore", "verify"}), line
@@ -141,3 +145,36 @@ def test_an_interrupted_restore_leaves_no_scratch_instance(sig: signal.Signals, 
     assert gate.returncode == pytest.ExitCode.INTERRUPTED, output[-2000:]
     assert _scratch_left() == [], "the interrupted restore left its scratch instance behind"
     assert _source_content() == before
+
+
+# A change made to the restored copy before verification, and what the comparison must then name.
+TAMPERING = {
+    "restore-tampered": ("UPDATE items SET name = name || '!' WHERE id = (SELECT min(id) FROM items)",
+                         lambda c: c.content_differences(), "public.items: same"),
+    "restore-schema-drift": ("DROP INDEX ix_items_created_at", lambda c: c.catalog_differences(roles=False),
+                             "not restored: index ix_items_created_at"),
+    "restore-grant-lost": ("REVOKE ALL ON items FROM monitor", lambda c: c.catalog_differences(roles=False),
+                           "not restored: table items owned by app, grants"),
+    "restore-sequence-behind": ("SELECT setval('items_id_seq', 1, false)", lambda c: c.sequences_behind,
+                                "items_id_seq is at 1"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(TAMPERING))
+def test_the_comparison_names_a_restored_copy_that_was_changed(fault: str, monkeypatch: pytest.MonkeyPatch,
+                                                               stack: object) -> None:
+    """The restored copy exists only inside a run, so this fault is injected there: after the restore, before
+    the verification."""
+    statement, differences, named = TAMPERING[fault]
+    restore = backups.restore
+
+    def restore_then_tamper(programs: PgPrograms, scratch: ScratchPostgres, backup: object, dbname: str,
+                            **options: object) -> None:
+        restore(programs, scratch, backup, dbname, **options)
+        with psycopg.connect(scratch.conninfo(dbname), autocommit=True) as conn:
+            conn.execute(statement)
+
+    monkeypatch.setattr(backups, "restore", restore_then_tamper)
+    run = round_trip(_backup_settings(), write_canary=False)
+    found = differences(run.compared())
+    assert any(named in line for line in found), found

@@ -57,7 +57,7 @@ NEEDS = {
     "test_prometheus::test_job_targets_are_up_and_fresh[none]": "prometheus.expected_jobs",
     "test_rules::test_rule_unit_tests_pass[none]": "prometheus.rule_tests",
     "test_listeners::test_plain_http_redirects_to_https": "nginx.http_url",
-    **{f"test_rehearsal::{check}[none]": "backup.dumps or backup.pgbackrest" for check in (
+    **{f"test_rehearsal::{check}[none]": "backup.dumps or backup.s3 or backup.pgbackrest" for check in (
         "test_a_backup_exists", "test_newest_backup_is_within_rpo", "test_newest_backup_has_not_shrunk",
         "test_newest_backup_is_readable", "test_newest_backup_restores", "test_restored_schema_matches_live",
         "test_restored_roles_match_live", "test_restored_rows_match_live_within_tolerance",

@@ -23,6 +23,9 @@ import requests
 from cryptography import x509
 
 from stack import process
+from stack.components import pgbackrest, s3
+from stack.components.backups import BACKUPS
+from stack.components.postgres.paths import PG_BIN
 from stack.config import CORS_ORIGINS, PORTS, SECRETS
 from stack.core import Stack
 from stack.shapes import DEFAULT
@@ -169,6 +172,32 @@ def promtool_check_config() -> int:
     return subprocess.run(["promtool", "check", "config", str(conf)], capture_output=True).returncode
 
 
+def newest_backup() -> Path:
+    return max(BACKUPS.glob("app-*.dump"), key=lambda path: path.stat().st_mtime)
+
+
+def newest_dump_listing() -> str:
+    return subprocess.run([str(PG_BIN / "pg_restore"), "--list", str(newest_backup())], capture_output=True,
+                          text=True, timeout=60).stdout
+
+
+def newest_dump_reads_through() -> bool:
+    return subprocess.run([str(PG_BIN / "pg_restore"), "-f", os.devnull, str(newest_backup())],
+                          capture_output=True, timeout=60).returncode == 0
+
+
+def newest_dump_size_ratio() -> float:
+    newest, previous = sorted(BACKUPS.glob("app-*.dump"), key=lambda path: path.stat().st_mtime, reverse=True)[:2]
+    return newest.stat().st_size / previous.stat().st_size
+
+
+def archive_continuous_after_newest_backup() -> bool:
+    """The archived WAL past the newest backup has no gap (archive_timeout adds segments while the stack runs)."""
+    stop = int(pgbackrest.backups()[-1]["archive"]["stop"][8:24], 16)
+    numbers = sorted({int(path.name[8:24], 16) for path in pgbackrest.archived_after_newest_backup()})
+    return bool(numbers) and numbers == list(range(stop + 1, stop + 1 + len(numbers)))
+
+
 # fault -> (what to observe, the healthy observation, the broken observation)
 OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "app-down": (lambda: http_status(f"http://127.0.0.1:{PORTS['app']}/health"), 200, "refused"),
@@ -303,6 +332,18 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
         False,
         True,
     ),
+    "backup-truncated": (newest_dump_reads_through, True, False),
+    "backup-corrupt": (newest_dump_reads_through, True, False),
+    "backup-missing-table": (lambda: "TABLE DATA public items" in newest_dump_listing(), True, False),
+    "backup-shrunk": (lambda: newest_dump_size_ratio() > 0.5, True, False),
+    "backup-stale": (lambda: time.time() - newest_backup().stat().st_mtime < 86400, True, False),
+    "backup-dir-empty": (lambda: len(list(BACKUPS.glob("app-*.dump"))), 2, 0),
+    "backup-missing-roles": (lambda: len(list(BACKUPS.glob("globals-*.sql"))), 2, 0),
+    "backup-role-lacks-privilege": (
+        lambda: pg_admin("SELECT count(*) FROM pg_class WHERE relname = 'opsgate_fault_private'"), 0, 1),
+    "s3-backup-unreadable": (
+        lambda: s3.BUCKET in {b["Name"] for b in s3.client().list_buckets()["Buckets"]}, True, False),
+    "pgbackrest-wal-gap": (archive_continuous_after_newest_backup, True, False),
 }
 
 
@@ -322,6 +363,7 @@ SERVICE_PROBES: dict[str, Callable[[], object]] = {
     "nginx": lambda: http_status(f"{PUBLIC}/api/v1/health"),
     "prometheus": lambda: http_status(f"http://127.0.0.1:{PORTS['prometheus']}/-/ready"),
     "alertmanager": lambda: http_status(f"http://127.0.0.1:{PORTS['alertmanager']}/-/ready"),
+    "s3": lambda: http_status(f"http://127.0.0.1:{PORTS['s3']}/moto-api/"),
     "node-exporter": lambda: http_status(f"http://127.0.0.1:{PORTS['node_exporter']}/metrics"),
     "postgres-exporter": lambda: http_status(f"http://127.0.0.1:{PORTS['postgres_exporter']}/metrics"),
     "redis-exporter": lambda: http_status(f"http://127.0.0.1:{PORTS['redis_exporter']}/metrics"),

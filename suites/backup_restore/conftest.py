@@ -12,7 +12,8 @@ import pytest
 from pytest_html import extras as html_extras
 
 from fixtures.checks import component, parametrize
-from fixtures.dr import SOURCES, DrRun, last_runs, rehearse, round_trip
+from fixtures.dr import rehearse, round_trip
+from fixtures.dr_run import SOURCES, DrRun, last_runs
 from fixtures.options import TARGET_KEY
 from fixtures.reporting import REPORTS_DIR
 from fixtures.safety import writes_allowed
@@ -21,6 +22,7 @@ from fixtures.target_backup import Backup
 
 # Where a run's failure can come from, before the check's own step: every check may cite these.
 UPSTREAM = ("db/unreachable", "backup/scratch-failed", "backup/dump-failed", "backup/none-found",
+            "backup/storage-unreadable",
             "backup/archive-unreadable", "backup/restore-failed", "backup/roles-missing")
 HISTORY_SHOWN = 5
 SHOWN = 5  # differences named in a failure; the rest are counted

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from fixtures.dr import DrRun
+from fixtures.dr_run import DrRun
 from fixtures.pgbackrest_repo import segment
 from fixtures.target_backup import Backup
 from suites.backup_restore.conftest import UPSTREAM, listed
