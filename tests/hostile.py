@@ -21,7 +21,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import BinaryIO
 
-KINDS = ("silent", "trickle-http", "trickle-tls", "garbage", "pg-stall", "redis-stall")
+KINDS = ("silent", "trickle-http", "trickle-tls", "garbage", "pg-stall", "redis-stall", "dies-after-first")
 LIFETIME_S = 600.0  # whatever the client does, a connection ends after this
 TRICKLE_S = 1.0  # a trickle's pause between two bytes
 GARBAGE_CHUNK, GARBAGE_TOTAL, GARBAGE_QUIET_S = 512, 4096, 0.2
@@ -29,6 +29,8 @@ GARBAGE_CHUNK, GARBAGE_TOTAL, GARBAGE_QUIET_S = 512, 4096, 0.2
 # A 200 whose Content-Length promises far more than a trickle can send in LIFETIME_S.
 HTTP_200 = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n"
             + b'{"items": [' + b"0, " * 200)
+# The one answer of a server that then dies (the gate's sweep gets it; the checks after it get silence).
+HTTP_OK_ONCE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
 # A 16 KB TLS 1.2 handshake record (0x16 0x0303) opening with a ServerHello (0x02): the client waits for all of it.
 TLS_SERVER_HELLO = (b"\x16\x03\x03\x3f\xf0" + b"\x02\x00\x3f\xec" + b"\x03\x03" + os.urandom(32)
                     + b"\x20" + os.urandom(32) + b"\x13\x01\x00" + bytes(600))
@@ -62,13 +64,14 @@ class Hostile:
         serves: dict[str, Callable[[socket.socket, float], None]] = {
             "silent": self._drain, "trickle-http": partial(self._trickle, payload=HTTP_200),
             "trickle-tls": partial(self._trickle, payload=TLS_SERVER_HELLO), "garbage": self._garbage,
-            "pg-stall": self._pg_stall, "redis-stall": self._redis_stall}
+            "pg-stall": self._pg_stall, "redis-stall": self._redis_stall, "dies-after-first": self._dies_after_first}
         self._serve = serves[kind]
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._listener: socket.socket | None = None
         self._acceptor: threading.Thread | None = None
+        self._answered_once = False
 
     def __enter__(self) -> Hostile:
         return self.start()
@@ -149,6 +152,15 @@ class Hostile:
         """Read and discard until the client leaves: never a byte back (silent, and a stall once connected)."""
         while self._recv(connection, end):
             pass
+
+    def _dies_after_first(self, connection: socket.socket, end: float) -> None:
+        """The first request gets a 200; every connection after it, silence (a server that died after the sweep)."""
+        with self._lock:
+            first, self._answered_once = not self._answered_once, True
+        if first and self._recv(connection, end):
+            connection.sendall(HTTP_OK_ONCE)
+            return
+        self._drain(connection, end)
 
     def _trickle(self, connection: socket.socket, end: float, payload: bytes) -> None:
         """After the client's first bytes, `payload` one byte a second: each read gets a byte before it times out."""

@@ -125,6 +125,17 @@ def test_redis_stall_answers_the_first_command_only() -> None:
         default.close()
 
 
+def test_dies_after_first_answers_once_then_never() -> None:
+    with Hostile("dies-after-first") as server:
+        with _connect(server) as client:
+            client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert client.recv(12) == b"HTTP/1.1 200"
+        with _connect(server, timeout=1) as client:
+            client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            with pytest.raises(TimeoutError):
+                client.recv(1)
+
+
 def test_stop_ends_many_connections_within_a_second() -> None:
     server = Hostile("silent").start()
     clients = [_connect(server) for _ in range(50)]
@@ -140,6 +151,6 @@ def test_stop_ends_many_connections_within_a_second() -> None:
 
 
 def test_unknown_kind_is_refused() -> None:
-    assert len(KINDS) == 6
+    assert len(KINDS) == 7
     with pytest.raises(ValueError, match="unknown kind"):
         Hostile("teapot")

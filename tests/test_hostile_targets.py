@@ -75,3 +75,24 @@ def test_the_gate_ends_with_root_causes_against_hostile_servers(kind: str, tmp_p
     roots, consequences = map(int, headline.groups())
     on_their_own = [line for line in output.splitlines() if line.startswith("FAILED ON ITS OWN")]
     assert consequences + len(on_their_own) == len(failed) and consequences > roots, output[-3000:]
+
+
+def test_a_server_that_dies_during_the_run_is_one_root_cause(tmp_path: Path) -> None:
+    """Prometheus answers the sweep, then never again: the first check that meets the silence pays its timeout and
+    asks the sweep's question again; every check after it fails at once, as its consequence."""
+    with Hostile("dies-after-first") as server:
+        target = tmp_path / "dies.yml"
+        target.write_text(yaml.safe_dump({"name": "dies", "environment": "staging", "prometheus": {
+            "url": f"http://127.0.0.1:{server.port}", "timeout_s": TIMEOUT_S}}))
+        junit = tmp_path / "gate.xml"
+        result = run_pytest(f"--target={target}", "--no-reports", f"--junitxml={junit}", "-m", "monitoring",
+                            timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "all answered" in output, output[-3000:]
+    failed = {check: v for check, v in read_junit(junit).items() if v.outcome == "failed"}
+    root_causes = [line for line in output.splitlines() if line.startswith("ROOT CAUSE")]
+    assert len(root_causes) == 1 and "prometheus down" in root_causes[0], output[-3000:]
+    assert "found during the run by" in root_causes[0], root_causes
+    assert re.search(rf"opsgate: 1 root cause, {len(failed) - 1} consequences", output), output[-3000:]
+    consequences = [v for v in failed.values() if "found dead during the run by" in v.message]
+    assert len(failed) >= 3 and len(consequences) == len(failed) - 1, output[-3000:]
