@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 # Debian packages of the reference stack and the browser checks.
 APT_PACKAGES := postgresql-15 redis-server nginx prometheus prometheus-alertmanager prometheus-node-exporter \
-	prometheus-postgres-exporter prometheus-redis-exporter chromium libnss3-tools procps iproute2 curl \
+	prometheus-postgres-exporter prometheus-redis-exporter chromium libnss3-tools procps iproute2 curl gnupg \
 	pgbackrest
 STAMP := $(VENV)/.installed
 

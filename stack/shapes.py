@@ -68,6 +68,7 @@ DEFAULT = Shape(
         exporters.component(),
     ),
 )
+VARIANT_DEMO_USER = "demo@opsgate.test"  # its app's seed user, beside the default shape's in the same database
 SITE_WITHOUT_STATUS = frontend.FrontendSettings(status_path=None)  # the template app has no status report
 VARIANT = Shape(
     "variant",
@@ -78,7 +79,7 @@ VARIANT = Shape(
         postgres.component(),
         redis.component(redis.RedisSettings()),
         app.component(
-            app.AppSettings(flavor="template", demo_user="demo@opsgate.test", ready_path="/api/v1/utils/health-check/")
+            app.AppSettings(flavor="template", demo_user=VARIANT_DEMO_USER, ready_path="/api/v1/utils/health-check/")
         ),
         backups.component(),
         frontend.component(SITE_WITHOUT_STATUS),

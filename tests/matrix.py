@@ -458,6 +458,20 @@ BACKUP_ROWS = [
     }),
     Row("s3-backup-unreadable", "backup", fault="s3-backup-unreadable",
         expect={"test_rehearsal::*[s3]": "backup/storage-unreadable"}),
+    # The restored snapshot's DSN names the source under another spelling of its address (127.1 is 127.0.0.1):
+    # the system identifiers match, and the rehearsal refuses it before reading anything there.
+    Row("restore-into-source", "backup", target_patch={"backup": {"snapshot": {
+        "restored_dsn": "postgresql://app:${OPSGATE_PG_PASSWORD:-opsgate-app-pw}@127.1:15432/app"}}},
+        expect={"test_rehearsal::*[snapshot]": "backup/restore-into-source"}),
+    Row("volume-archive-truncated", "backup", fault="volume-archive-truncated", expect={
+        "test_volumes::test_volume_backup_has_not_shrunk[prometheus_data]": "backup/shrunk",
+        "test_volumes::test_volume_backup_restores_as_listed[prometheus_data]": "backup/archive-unreadable",
+        "test_volumes::test_restored_tsdb_holds_recent_samples[prometheus_data]": "backup/archive-unreadable",
+    }),
+    Row("volume-archive-wrong-dir", "backup", fault="volume-archive-wrong-dir", expect={
+        "test_volumes::test_volume_backup_has_not_shrunk[prometheus_data]": "backup/shrunk",
+        "test_volumes::test_restored_tsdb_holds_recent_samples[prometheus_data]": "backup/tsdb-unreadable",
+    }),
     Row("pgbackrest-wal-gap", "backup", fault="pgbackrest-wal-gap", expect={
         # Only this check sees it: the rows lost after the gap are within the row-count tolerance.
         "test_rehearsal::test_restore_replays_the_whole_archive[pgbackrest]": "backup/wal-gap",

@@ -76,6 +76,55 @@ def test_every_dump_format_the_runbooks_make_rehearses_clean(kind: str, tmp_path
     assert not comparison.catalog_differences(roles=False) and not comparison.catalog_differences(roles=True)
 
 
+PASSPHRASE = "nightly job's #secret"
+
+
+def _encrypt(path: Path, passphrase: str = PASSPHRASE) -> Path:
+    """As a backup job does: `gpg --symmetric`, the clear file removed (its own gpg home, agent stopped after)."""
+    sealed = path.with_name(path.name + ".gpg")
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "GNUPGHOME": home}
+        subprocess.run(["gpg", "--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase-fd", "0",
+                        "--symmetric", "-o", str(sealed), str(path)], input=passphrase.encode(), env=env, check=True,
+                       timeout=60)
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, check=False, timeout=60)
+    path.unlink()
+    return sealed
+
+
+def _encrypted_dumps(kind: str, into: Path) -> tuple[str, str]:
+    """The dump of `kind` and the roles file, both encrypted: their names."""
+    name, make = DUMP_KINDS[kind]
+    make(into / name)
+    _pg("pg_dumpall", "--globals-only", "-f", str(into / "globals.sql"))
+    return _encrypt(into / name).name, _encrypt(into / "globals.sql").name
+
+
+@pytest.mark.parametrize("kind", ["custom", "plain-gz"])
+def test_an_encrypted_dump_is_decrypted_as_a_stream(kind: str, tmp_path: Path, stack: object) -> None:
+    dump, roles = _encrypted_dumps(kind, tmp_path)
+    run = rehearse(_backup_settings(dumps=Dumps(dir=str(tmp_path), pattern=dump, globals_pattern=roles,
+                                                passphrase=PASSPHRASE)), "dumps")
+    assert run.failure is None, f"{kind}: {run.failure}"
+    assert run.backup and run.backup.kind == kind and run.backup.encrypted
+    comparison = run.compared()
+    assert comparison.source and not comparison.row_differences(), comparison.row_differences()
+    assert not comparison.catalog_differences(roles=False) and not comparison.catalog_differences(roles=True)
+    assert sorted(os.listdir(tmp_path)) == sorted([dump, roles]), "something was written beside the backups"
+
+
+@pytest.mark.parametrize("passphrase", ["not the passphrase", None], ids=["wrong", "missing"])
+def test_an_encrypted_dump_without_its_passphrase_is_unreadable(passphrase: str | None, tmp_path: Path,
+                                                                stack: object) -> None:
+    dump, roles = _encrypted_dumps("custom", tmp_path)
+    run = rehearse(_backup_settings(dumps=Dumps(dir=str(tmp_path), pattern=dump, globals_pattern=roles,
+                                                passphrase=passphrase)), "dumps")
+    assert run.failure and run.failure.runbook == "backup/archive-unreadable" and run.failed_step == "find"
+    said = str(run.failure)
+    assert ("cannot be decrypted" if passphrase else "names no passphrase") in said, said
+    assert PASSPHRASE not in said and (passphrase is None or passphrase not in said), said
+
+
 def _source_content() -> dict[str, pg_content.TableContent]:
     dsn = _backup_settings().source_dsn
     with pg_content.connect(dsn, timeout_s=10) as conn:
@@ -103,9 +152,12 @@ def test_a_backup_suite_run_leaves_the_source_as_it_was_and_writes_its_history(t
     assert _scratch_left() == []
     lines = [json.loads(line) for line in history.read_text().splitlines()]
     assert sorted((line["mode"], line["source"]) for line in lines) == [
-        ("rehearsal", "dumps"), ("rehearsal", "pgbackrest"), ("rehearsal", "s3"), ("round-trip", "taken now")]
+        ("rehearsal", "dumps"), ("rehearsal", "pgbackrest"), ("rehearsal", "s3"), ("rehearsal", "snapshot"),
+        ("round-trip", "taken now")]
     for line in lines:
-        assert line["failure"] is None and line["rto_s"] > 0 and line["rpo_s"] is not None, line
+        # The stack's snapshot is not told when it was taken: its RPO is not known.
+        assert line["failure"] is None and line["rto_s"] > 0, line
+        assert (line["rpo_s"] is None) == (line["source"] == "snapshot"), line
         assert set(line["phases_s"]) in ({"dump", "restore", "verify"}, {"find", "restore", "verify"}), line
 
 

@@ -57,12 +57,18 @@ NEEDS = {
     "test_prometheus::test_job_targets_are_up_and_fresh[none]": "prometheus.expected_jobs",
     "test_rules::test_rule_unit_tests_pass[none]": "prometheus.rule_tests",
     "test_listeners::test_plain_http_redirects_to_https": "nginx.http_url",
-    **{f"test_rehearsal::{check}[none]": "backup.dumps or backup.s3 or backup.pgbackrest" for check in (
-        "test_a_backup_exists", "test_newest_backup_is_within_rpo", "test_newest_backup_has_not_shrunk",
+    "test_rehearsal::test_newest_backup_has_not_shrunk[none]": "backup.dumps or backup.s3 or backup.pgbackrest",
+    **{f"test_rehearsal::{check}[none]": "backup.dumps or backup.s3 or backup.pgbackrest or backup.snapshot"
+       for check in (
+        "test_a_backup_exists", "test_newest_backup_is_within_rpo",
         "test_newest_backup_is_readable", "test_newest_backup_restores", "test_restored_schema_matches_live",
         "test_restored_roles_match_live", "test_restored_rows_match_live_within_tolerance",
         "test_restored_copy_passes_amcheck", "test_rehearsal_within_rto_budget")},
     "test_rehearsal::test_restore_replays_the_whole_archive[none]": "backup.pgbackrest",
+    **{f"test_volumes::{check}[none]": "backup.volumes" for check in (
+        "test_volume_backup_is_within_rpo", "test_volume_backup_has_not_shrunk",
+        "test_volume_backup_restores_as_listed")},
+    "test_volumes::test_restored_tsdb_holds_recent_samples[none]": "backup.volumes of kind prometheus",
     "test_proxy::test_stub_status_answers": "nginx.stub_status_url",
 }
 # Checks of the machine the gate runs on (a host's default is local://, its paths the usual ones): they pass or

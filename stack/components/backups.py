@@ -1,5 +1,7 @@
 """The stack's nightly-style backups, as a cron job leaves them in `.stack/backups/`: `pg_dump -Fc` of the app
-database and `pg_dumpall --globals-only` beside it, two generations an hour apart; and the faults that break them.
+database and `pg_dumpall --globals-only` beside it, two generations an hour apart; the newest also restored into
+database app_snapshot, as a pipeline restores a managed snapshot into an instance of its own; and the faults that
+break them.
 
 They are made once the app has migrated and seeded its database (the app service's `after_ready`), and made
 again whenever a generation is missing; a fault's undo makes them afresh.
@@ -24,6 +26,13 @@ GENERATIONS_S = (3600.0, 0.0)  # ages of the two generations made: the one befor
 STALE_AGE_S = 2 * 86400.0  # the stale fault's age of the newest backup; targets/local.yml allows one day
 PRIVATE_TABLE = "opsgate_fault_private"
 CORRUPT_FROM_END = 100  # where the corrupt fault starts flipping bytes, counted from the archive's end
+SNAPSHOT_DB = f"{APP_DB}_snapshot"  # stands in for a managed snapshot restored into an instance of its own
+# As a managed service lets its admin role run amcheck: the extension, and its functions for the gate's role.
+GRANT_AMCHECK = f"""DO $$ DECLARE f regprocedure; BEGIN
+  FOR f IN SELECT d.objid::regprocedure FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+           WHERE d.deptype = 'e' AND d.classid = 'pg_proc'::regclass AND e.extname = 'amcheck' LOOP
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO {APP_ROLE}', f);
+  END LOOP; END $$"""
 ADMIN = ["-h", str(PG_SOCKET_DIR), "-p", str(PORTS["postgres"]), "-U", "postgres"]
 
 
@@ -61,6 +70,20 @@ def ensure_backups() -> None:
     pgbackrest.ensure_repository()  # first: it writes rows the dumps then hold
     if len(list(BACKUPS.glob(f"{APP_DB}-*.dump"))) < len(GENERATIONS_S):
         make_backups()
+    ensure_snapshot()
+
+
+def ensure_snapshot() -> None:
+    """A managed snapshot's stand-in (a pipeline restores an RDS snapshot into a new instance): the newest
+    nightly dump restored into a database of its own, once."""
+    with admin_connection("postgres") as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (SNAPSHOT_DB,)).fetchone():
+            return
+    _run("createdb", "-T", "template0", SNAPSHOT_DB)
+    _run("pg_restore", "--exit-on-error", "-d", SNAPSHOT_DB, str(newest(f"{APP_DB}-*.dump")))
+    with admin_connection(SNAPSHOT_DB) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+        conn.execute(GRANT_AMCHECK)
 
 
 def _remake(*dump_options: str) -> Callable[[Controller], None]:

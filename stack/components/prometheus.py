@@ -3,7 +3,11 @@ break monitoring: stopped, config broken on disk, bad rules loaded, rule tests f
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tarfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +25,11 @@ from stack.process import NotReady
 PROMETHEUS = STATE / "prometheus"
 CONFIG = PROMETHEUS / "prometheus.yml"
 RULE_TESTS = PROMETHEUS / "alerts_test.yml"
+# The nightly volume backup of Prometheus's data, as `tar czf` of a `prometheus_data` volume: two generations,
+# the one before the newest an hour older.
+VOLUME_BACKUPS = STATE / "volume-backups"
+VOLUME_GENERATIONS_S = (3600.0, 0.0)
+TAR_ATTEMPTS = 3  # a live TSDB: a WAL segment may go away while tar reads it
 _reload = reload_over_http("prometheus")
 
 
@@ -59,6 +68,51 @@ def probe_prometheus() -> None:
     probe_http(http_url("prometheus", "/-/ready"))()
     if not prometheus_data("/api/v1/alertmanagers")["activeAlertmanagers"]:
         raise NotReady("prometheus has not discovered its Alertmanager yet")
+
+
+def _archive(path: Path, add: Callable[[tarfile.TarFile], None], at: float) -> None:
+    for attempt in range(TAR_ATTEMPTS):
+        try:
+            with tarfile.open(path, "w:gz") as archive:
+                add(archive)
+            break
+        except (OSError, tarfile.TarError):
+            if attempt == TAR_ATTEMPTS - 1:
+                raise
+    os.utime(path, (at, at))
+
+
+def make_volume_archives(add: Callable[[tarfile.TarFile], None] | None = None) -> None:
+    """Both generations afresh, of the data directory (or of what `add` puts in the newest: how a fault changes
+    the job); once Prometheus has scraped, so the archives hold samples."""
+    process.wait_ready("prometheus", lambda: require(bool(prometheus_data("/api/v1/query", query="up")["result"]),
+                                                     "no samples of up yet"), deadline=30)
+    shutil.rmtree(VOLUME_BACKUPS, ignore_errors=True)
+    VOLUME_BACKUPS.mkdir(parents=True)
+    now = time.time()
+    for age in VOLUME_GENERATIONS_S:
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now - age))
+        of_data = lambda archive: archive.add(PROMETHEUS / "data", arcname="data")  # noqa: E731
+        _archive(VOLUME_BACKUPS / f"prometheus_data-{stamp}.tar.gz", add if add and age == 0 else of_data, now - age)
+
+
+def ensure_volume_archives() -> None:
+    if len(list(VOLUME_BACKUPS.glob("prometheus_data-*.tar.gz"))) < len(VOLUME_GENERATIONS_S):
+        make_volume_archives()
+
+
+def _newest_volume_archive() -> Path:
+    return max(VOLUME_BACKUPS.glob("prometheus_data-*.tar.gz"), key=lambda path: path.stat().st_mtime)
+
+
+def _truncate_volume_archive(_stack: Controller) -> None:
+    path = _newest_volume_archive()
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def _archive_config_instead(_stack: Controller) -> None:
+    """The job's volume mount points at Prometheus's configuration, not its data."""
+    make_volume_archives(lambda archive: archive.add(CONFIG, arcname="prometheus.yml"))
 
 
 def every_target_scraped_twice() -> None:
@@ -152,13 +206,19 @@ def component(settings: PrometheusSettings = PrometheusSettings()) -> Component:
             "--storage.tsdb.retention.time=2d",
         ],
         ready=probe_prometheus,
+        after_ready=ensure_volume_archives,  # the nightly volume backup's first run
         files=lambda: prometheus_files(settings),
         reload=_reload,
         data_dir=PROMETHEUS / "data",
         config=CONFIG,
     )
+    remake = lambda _stack: make_volume_archives()  # noqa: E731
     faults = (
         Fault("prometheus-down", "Prometheus is stopped", stop("prometheus"), ("prometheus",)),
+        Fault("volume-archive-truncated", "the newest prometheus_data volume archive is cut in half",
+              _truncate_volume_archive, undo=remake),
+        Fault("volume-archive-wrong-dir", "the newest prometheus_data archive holds the configuration, not the data",
+              _archive_config_instead, undo=remake),
         Fault(
             "prometheus-config-broken-on-disk",
             "an invalid scrape config is written to prometheus.yml (not reloaded)",

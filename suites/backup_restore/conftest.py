@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pytest_html import extras as html_extras
 
+from fixtures.backups import BackupFile
 from fixtures.checks import component, parametrize
 from fixtures.dr import rehearse, round_trip
 from fixtures.dr_run import SOURCES, DrRun, last_runs
@@ -18,11 +19,12 @@ from fixtures.options import TARGET_KEY
 from fixtures.reporting import REPORTS_DIR
 from fixtures.safety import writes_allowed
 from fixtures.target import Target
-from fixtures.target_backup import Backup
+from fixtures.target_backup import Backup, VolumeArchive
+from fixtures.volume_archives import VolumeRestore, rehearse_volume
 
 # Where a run's failure can come from, before the check's own step: every check may cite these.
 UPSTREAM = ("db/unreachable", "backup/scratch-failed", "backup/dump-failed", "backup/none-found",
-            "backup/storage-unreadable",
+            "backup/storage-unreadable", "backup/restore-into-source",
             "backup/archive-unreadable", "backup/restore-failed", "backup/roles-missing")
 HISTORY_SHOWN = 5
 SHOWN = 5  # differences named in a failure; the rest are counted
@@ -33,23 +35,47 @@ def listed(differences: list[str]) -> str:
     return "; ".join(differences[:SHOWN]) + more
 
 
+def shrinkage(newest: BackupFile, previous: BackupFile | None, max_shrink_pct: float) -> str | None:
+    """What is wrong when the newest backup is more than `max_shrink_pct` smaller than the one before it."""
+    if previous is None:
+        pytest.skip("only one backup: nothing to compare its size with")
+    shrunk_pct = 100 * (previous.size - newest.size) / previous.size if previous.size else 0
+    if shrunk_pct <= max_shrink_pct:
+        return None
+    return (f"the newest backup {newest.path.name} ({newest.size} bytes) is {shrunk_pct:.0f}% smaller than the one "
+            f"before it ({previous.path.name}, {previous.size} bytes); the limit is {max_shrink_pct:g}%")
+
+
 @pytest.fixture(scope="session")
 def backup(target: Target) -> Backup:
     return component(target, "backup")
 
 
-# The rehearsal's sources each check runs for: every kind for most; WAL replay only where there is an archive.
-SOURCES_OF = {"rehearsal": SOURCES, "archive_rehearsal": ("pgbackrest",)}
+# The rehearsal's sources each check runs for: every kind for most; WAL replay only where there is an archive;
+# size only where there are generations to compare; age where it is known (a snapshot's only when the pipeline
+# passes `taken_at`).
+SOURCES_OF = {"rehearsal": SOURCES, "archive_rehearsal": ("pgbackrest",), "dated_rehearsal": SOURCES,
+              "sized_rehearsal": ("dumps", "s3", "pgbackrest")}
 REHEARSALS_KEY = pytest.StashKey[dict[str, DrRun]]()
+# Volume archives each check runs for: every one, or the Prometheus ones.
+VOLUMES_OF = {"volume_restore": ("files", "prometheus"), "tsdb_restore": ("prometheus",)}
+VOLUMES_KEY = pytest.StashKey[dict[str, VolumeRestore]]()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     backup = metafunc.config.stash[TARGET_KEY].backup
     for argname, sources in SOURCES_OF.items():
         if argname in metafunc.fixturenames:
-            configured = [source for source in sources if backup and getattr(backup, source)]
+            configured = [source for source in sources if backup and getattr(backup, source)
+                          and not (argname == "dated_rehearsal" and source == "snapshot" and backup.snapshot
+                                   and backup.snapshot.taken_at is None)]
             parametrize(metafunc, argname, configured, str, " or ".join(f"backup.{s}" for s in sources),
                         indirect=True)
+    for argname, kinds in VOLUMES_OF.items():
+        if argname in metafunc.fixturenames:
+            volumes = [volume for volume in (backup.volumes if backup else []) if volume.kind in kinds]
+            missing = "backup.volumes" + (" of kind prometheus" if kinds == ("prometheus",) else "")
+            parametrize(metafunc, argname, volumes, lambda volume: volume.name, missing, indirect=True)
 
 
 def _history(config: pytest.Config, backup: Backup) -> Path | None:
@@ -92,6 +118,35 @@ def rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Target) ->
 @pytest.fixture(scope="session")
 def archive_rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Target) -> DrRun:
     return _rehearsal_of(request, backup, target)
+
+
+@pytest.fixture(scope="session")
+def dated_rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Target) -> DrRun:
+    return _rehearsal_of(request, backup, target)
+
+
+@pytest.fixture(scope="session")
+def sized_rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Target) -> DrRun:
+    return _rehearsal_of(request, backup, target)
+
+
+def _volume_restore_of(request: pytest.FixtureRequest) -> VolumeRestore:
+    """One restore per volume and run, whichever fixture asks first."""
+    done = request.config.stash.setdefault(VOLUMES_KEY, {})
+    volume: VolumeArchive = request.param
+    if volume.name not in done:
+        done[volume.name] = rehearse_volume(volume)
+    return done[volume.name]
+
+
+@pytest.fixture(scope="session")
+def volume_restore(request: pytest.FixtureRequest, backup: Backup) -> VolumeRestore:
+    return _volume_restore_of(request)
+
+
+@pytest.fixture(scope="session")
+def tsdb_restore(request: pytest.FixtureRequest, backup: Backup) -> VolumeRestore:
+    return _volume_restore_of(request)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from fixtures.dr_run import DrRun
 from fixtures.pgbackrest_repo import segment
 from fixtures.target_backup import Backup
-from suites.backup_restore.conftest import UPSTREAM, listed
+from suites.backup_restore.conftest import UPSTREAM, listed, shrinkage
 
 pytestmark = pytest.mark.backup
 
@@ -25,7 +25,8 @@ def test_a_backup_exists(rehearsal: DrRun) -> None:
 
 
 @pytest.mark.runbook("backup/stale", *UPSTREAM)
-def test_newest_backup_is_within_rpo(rehearsal: DrRun, backup: Backup) -> None:
+def test_newest_backup_is_within_rpo(dated_rehearsal: DrRun, backup: Backup) -> None:
+    rehearsal = dated_rehearsal
     _newest(rehearsal)
     assert rehearsal.backup and rehearsal.rpo_s is not None
     assert rehearsal.rpo_s <= backup.rpo_budget_s, (
@@ -35,17 +36,12 @@ def test_newest_backup_is_within_rpo(rehearsal: DrRun, backup: Backup) -> None:
 
 
 @pytest.mark.runbook("backup/shrunk", *UPSTREAM)
-def test_newest_backup_has_not_shrunk(rehearsal: DrRun, backup: Backup) -> None:
+def test_newest_backup_has_not_shrunk(sized_rehearsal: DrRun, backup: Backup) -> None:
+    rehearsal = sized_rehearsal
     _newest(rehearsal)
-    newest, previous = rehearsal.backup, rehearsal.previous
-    if previous is None:
-        pytest.skip("only one backup: nothing to compare its size with")
-    assert newest
-    shrunk_pct = 100 * (previous.size - newest.size) / previous.size if previous.size else 0
-    assert shrunk_pct <= backup.max_shrink_pct, (
-        f"the newest backup {newest.path.name} ({newest.size} bytes) is {shrunk_pct:.0f}% smaller than the one "
-        f"before it ({previous.path.name}, {previous.size} bytes); the limit is {backup.max_shrink_pct:g}%"
-    )
+    assert rehearsal.backup
+    problem = shrinkage(rehearsal.backup, rehearsal.previous, backup.max_shrink_pct)
+    assert not problem, problem
 
 
 @pytest.mark.runbook("backup/archive-unreadable", *UPSTREAM)
