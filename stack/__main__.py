@@ -1,4 +1,4 @@
-"""`python -m stack up|down|status|logs|faults|inject|heal` — drive the reference stack."""
+"""`python -m stack up|down|status|logs|faults|inject|heal|drill-app` — drive the reference stack."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import json
 import sys
 import time
 
+from stack.components.app import serve_drill
+from stack.config import PORTS
 from stack.core import ServiceStatus, Stack, StackError
 from stack.shapes import SHAPES
 
@@ -35,7 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     inject.add_argument("name", metavar="NAME")
     heal = commands.add_parser("heal", help="heal a named fault, or every active one")
     heal.add_argument("name", metavar="NAME", nargs="?")
+    drill = commands.add_parser("drill-app", help="serve the reference app on another database (a DR drill's "
+                                "restored copy) until stopped")
+    drill.add_argument("--database-url", required=True, help="libpq URL of the restored copy")
+    drill.add_argument("--port", type=int, default=PORTS["drill_app"])
     args = parser.parse_args(argv)
+    if args.command == "drill-app":
+        serve_drill(args.database_url, args.port)  # does not return
 
     try:
         stack = Stack(getattr(args, "shape", None), progress=lambda line: print(line, flush=True))

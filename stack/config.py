@@ -35,6 +35,7 @@ _DEFAULT_PORTS = {
     "slow_proxy": 18001,
     "nothing_listens": 18002,  # the upstream-refused fault points nginx here
     "s3": 19900,
+    "drill_app": 18020,  # a DR drill's app instance on a restored copy (`python -m stack drill-app`)
 }
 PORTS = {name: int(os.environ.get(f"OPSGATE_PORT_{name.upper()}", port)) for name, port in _DEFAULT_PORTS.items()}
 

@@ -472,6 +472,10 @@ BACKUP_ROWS = [
         "test_volumes::test_volume_backup_has_not_shrunk[prometheus_data]": "backup/shrunk",
         "test_volumes::test_restored_tsdb_holds_recent_samples[prometheus_data]": "backup/tsdb-unreadable",
     }),
+    # The drill's app cannot start (a release whose start command no longer works): the data checks still pass.
+    Row("drill-app-fails-to-start", "backup",
+        target_patch={"backup": {"drill": {"start": "echo no such image >&2; exit 3"}}},
+        expect={"test_round_trip::test_the_app_passes_its_smoke_suite_on_the_restored_copy": "backup/drill-failed"}),
     Row("pgbackrest-wal-gap", "backup", fault="pgbackrest-wal-gap", expect={
         # Only this check sees it: the rows lost after the gap are within the row-count tolerance.
         "test_rehearsal::test_restore_replays_the_whole_archive[pgbackrest]": "backup/wal-gap",

@@ -158,7 +158,7 @@ def test_a_backup_suite_run_leaves_the_source_as_it_was_and_writes_its_history(t
         # The stack's snapshot is not told when it was taken: its RPO is not known.
         assert line["failure"] is None and line["rto_s"] > 0, line
         assert (line["rpo_s"] is None) == (line["source"] == "snapshot"), line
-        assert set(line["phases_s"]) in ({"dump", "restore", "verify"}, {"find", "restore", "verify"}), line
+        assert set(line["phases_s"]) in ({"dump", "restore", "verify", "drill"}, {"find", "restore", "verify"}), line
 
 
 def test_production_gets_no_canary(tmp_path: Path, stack: object) -> None:
@@ -210,6 +210,58 @@ TAMPERING = {
     "restore-sequence-behind": ("SELECT setval('items_id_seq', 1, false)", lambda c: c.sequences_behind,
                                 "items_id_seq is at 1"),
 }
+
+
+def _databases_and_roles(dsn: str) -> set[str]:
+    with pg_content.connect(dsn, timeout_s=10) as conn:
+        return {f"database {name}" for (name,) in conn.execute("SELECT datname FROM pg_database")} | \
+            {f"role {name}" for (name,) in conn.execute("SELECT rolname FROM pg_roles")}
+
+
+def test_a_restore_server_restores_compares_and_drops_its_database(stack: object) -> None:
+    """Another PostgreSQL server (here a throwaway instance of our own, reached over its socket) as
+    backup.restore_server: the round trip and a rehearsal restore there, compare clean, and leave no database."""
+    settings = _backup_settings()
+    server = ScratchPostgres(PgPrograms.of_major(15, None, 120), settings.scratch_user)
+    try:
+        dsn = server.url("postgres")
+        before = _databases_and_roles(dsn)
+        for run in (round_trip(_backup_settings(restore_server=dsn), write_canary=False),
+                    rehearse(_backup_settings(restore_server=dsn), "dumps")):
+            assert run.failure is None, f"{run.mode}: {run.failure}"
+            comparison = run.compared()
+            assert comparison.source and not comparison.row_differences(), comparison.row_differences()
+            assert not comparison.catalog_differences(roles=False) and not comparison.catalog_differences(roles=True)
+        after = _databases_and_roles(dsn)
+        assert not {line for line in after - before if line.startswith("database")}, after - before
+    finally:
+        server.remove()
+
+
+def test_a_restore_server_that_is_the_source_is_refused_before_anything_is_written(stack: object) -> None:
+    source = _backup_settings().source_dsn
+    alias = source.replace("@127.0.0.1:", "@127.1:")  # the same server under another name
+    before = _databases_and_roles(source)
+    run = round_trip(_backup_settings(restore_server=alias.rsplit("/", 1)[0] + "/postgres"), write_canary=False)
+    assert run.failure and run.failure.runbook == "backup/restore-into-source" and run.failed_step == "restore"
+    assert _databases_and_roles(source) == before, "the refused restore wrote into the source's server"
+
+
+def test_the_drill_fails_on_a_copy_the_app_cannot_run_on(monkeypatch: pytest.MonkeyPatch, stack: object) -> None:
+    """The restored copy lost the app's users table (renamed after the restore): the drill's login checks fail."""
+    restore = backups.restore
+
+    def restore_without_users(programs: PgPrograms, scratch: ScratchPostgres, backup: object, dbname: str,
+                              **options: object) -> None:
+        restore(programs, scratch, backup, dbname, **options)
+        with psycopg.connect(scratch.conninfo(dbname), autocommit=True) as conn:
+            conn.execute("ALTER TABLE users RENAME TO users_lost")
+
+    monkeypatch.setattr(backups, "restore", restore_without_users)
+    run = round_trip(_backup_settings(), write_canary=False, target_file=LOCAL_TARGET)
+    assert run.failure is None and run.drill, run.failure
+    assert run.drill.passed, "the drill ran no smoke check that could pass (health answers without the table)"
+    assert any("auth" in failure or "login" in failure for failure in run.drill.failed), run.drill.failed
 
 
 @pytest.mark.parametrize("fault", sorted(TAMPERING))

@@ -57,6 +57,7 @@ NEEDS = {
     "test_prometheus::test_job_targets_are_up_and_fresh[none]": "prometheus.expected_jobs",
     "test_rules::test_rule_unit_tests_pass[none]": "prometheus.rule_tests",
     "test_listeners::test_plain_http_redirects_to_https": "nginx.http_url",
+    "test_round_trip::test_the_app_passes_its_smoke_suite_on_the_restored_copy": "backup.drill",
     "test_rehearsal::test_newest_backup_has_not_shrunk[none]": "backup.dumps or backup.s3 or backup.pgbackrest",
     **{f"test_rehearsal::{check}[none]": "backup.dumps or backup.s3 or backup.pgbackrest or backup.snapshot"
        for check in (

@@ -12,6 +12,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tarfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ import requests
 from cryptography import x509
 
 from stack import process
-from stack.components import pgbackrest, s3
+from stack.components import pgbackrest, prometheus, s3
 from stack.components.backups import BACKUPS
 from stack.components.postgres.paths import PG_BIN
 from stack.config import CORS_ORIGINS, PORTS, SECRETS
@@ -191,6 +192,16 @@ def newest_dump_size_ratio() -> float:
     return newest.stat().st_size / previous.stat().st_size
 
 
+def newest_volume_archive() -> list[str]:
+    """The member names of the newest prometheus_data archive; [] when it cannot be read through."""
+    newest = max(prometheus.VOLUME_BACKUPS.glob("prometheus_data-*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    try:
+        with tarfile.open(newest) as archive:
+            return archive.getnames()
+    except (tarfile.TarError, EOFError, OSError):
+        return []
+
+
 def archive_continuous_after_newest_backup() -> bool:
     """The archived WAL past the newest backup has no gap (archive_timeout adds segments while the stack runs)."""
     stop = int(pgbackrest.backups()[-1]["archive"]["stop"][8:24], 16)
@@ -344,6 +355,8 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "s3-backup-unreadable": (
         lambda: s3.BUCKET in {b["Name"] for b in s3.client().list_buckets()["Buckets"]}, True, False),
     "pgbackrest-wal-gap": (archive_continuous_after_newest_backup, True, False),
+    "volume-archive-truncated": (lambda: bool(newest_volume_archive()), True, False),
+    "volume-archive-wrong-dir": (lambda: "data/wal" in newest_volume_archive(), True, False),
 }
 
 

@@ -50,6 +50,19 @@ def app_environment(settings: AppSettings, **overrides: str) -> dict[str, str]:
     return {**values, **overrides}
 
 
+def serve_drill(database_url: str, port: int) -> None:
+    """Become the reference app (one uvicorn worker) on another database, until stopped: a DR drill serves the
+    restored copy so the smoke suite can test it. Its metrics go to a directory of its own."""
+    metrics = STATE / "drill-app" / "metrics"
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir(parents=True)
+    env = {**os.environ, **app_environment(AppSettings(), OPSGATE_APP_DATABASE_URL=database_url,
+                                            PROMETHEUS_MULTIPROC_DIR=str(metrics))}
+    os.chdir(ROOT)
+    os.execve(sys.executable, [sys.executable, "-m", "uvicorn", "stack.app.main:app", "--host", HOST, "--port",
+                               str(port), "--workers", "1", "--timeout-graceful-shutdown", "1"], env)
+
+
 def manage_app(*args: str) -> None:
     """Run the app's management CLI (migrations, seed data) with the app's settings."""
     result = subprocess.run(

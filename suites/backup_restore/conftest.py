@@ -15,7 +15,8 @@ from fixtures.backups import BackupFile
 from fixtures.checks import component, parametrize
 from fixtures.dr import rehearse, round_trip
 from fixtures.dr_run import SOURCES, DrRun, last_runs
-from fixtures.options import TARGET_KEY
+from fixtures.dr_snapshot import rehearse_snapshot
+from fixtures.options import TARGET_KEY, target_path
 from fixtures.reporting import REPORTS_DIR
 from fixtures.safety import writes_allowed
 from fixtures.target import Target
@@ -26,6 +27,7 @@ from fixtures.volume_archives import VolumeRestore, rehearse_volume
 UPSTREAM = ("db/unreachable", "backup/scratch-failed", "backup/dump-failed", "backup/none-found",
             "backup/storage-unreadable", "backup/restore-into-source",
             "backup/archive-unreadable", "backup/restore-failed", "backup/roles-missing")
+DRILL = "backup/drill-failed"
 HISTORY_SHOWN = 5
 SHOWN = 5  # differences named in a failure; the rest are counted
 
@@ -97,7 +99,10 @@ def round_trip_run(request: pytest.FixtureRequest, backup: Backup, target: Targe
     # The canary is a write: only when a selected check needs it, and never on production without allow_writes.
     canary_checked = any(item.get_closest_marker("destructive") and "round_trip_run" in item.fixturenames
                          for item in request.session.items)
-    run = round_trip(backup, write_canary=canary_checked and writes_allowed(target))
+    # The drill (an app on the copy, the smoke suite against it) only when its check is selected.
+    drilled = any(DRILL in marker.args for item in request.session.items for marker in item.iter_markers("runbook"))
+    run = round_trip(backup, write_canary=canary_checked and writes_allowed(target),
+                     target_file=target_path(request.config) if drilled else None)
     return _recorded(run, request.config, backup, target)
 
 
@@ -106,7 +111,9 @@ def _rehearsal_of(request: pytest.FixtureRequest, backup: Backup, target: Target
     done = request.config.stash.setdefault(REHEARSALS_KEY, {})
     source = request.param
     if source not in done:
-        done[source] = _recorded(rehearse(backup, source), request.config, backup, target)
+        run = rehearse_snapshot(backup, backup.snapshot) if source == "snapshot" and backup.snapshot \
+            else rehearse(backup, source)
+        done[source] = _recorded(run, request.config, backup, target)
     return done[source]
 
 

@@ -1,14 +1,17 @@
 """A backup taken now comes back whole: restored into a scratch instance, it equals the source as the backup saw
 it, table by table (rows and content), in its catalog (schema, owners, grants, roles), and passes pg_amcheck; a
-canary written just before it is in it; and the whole round trip fits the RTO budget."""
+canary written just before it is in it; the app, started on the copy, passes its smoke suite (the DR drill);
+and the whole round trip fits the RTO budget."""
 
 from collections.abc import Callable
 
 import pytest
 
+from fixtures.checks import required
 from fixtures.dr_run import DrRun
+from fixtures.target import Target
 from fixtures.target_backup import Backup
-from suites.backup_restore.conftest import UPSTREAM, listed
+from suites.backup_restore.conftest import DRILL, UPSTREAM, listed
 
 pytestmark = pytest.mark.backup
 
@@ -68,6 +71,18 @@ def test_canary_written_before_the_backup_comes_back(round_trip_run: DrRun) -> N
     round_trip_run.reached("verify")
     assert round_trip_run.canary_restored, (
         f"the canary {round_trip_run.canary} written at {round_trip_run.canary_at} is not in the restored copy"
+    )
+
+
+@pytest.mark.runbook(DRILL, *UPSTREAM)
+def test_the_app_passes_its_smoke_suite_on_the_restored_copy(round_trip_run: DrRun, backup: Backup,
+                                                             target: Target) -> None:
+    required(backup.drill, "backup.drill", target)
+    round_trip_run.reached("drill")
+    drill = round_trip_run.drill
+    assert drill and drill.passed, "the drill's smoke run against the app on the restored copy executed no checks"
+    assert not drill.failed, (
+        f"on the restored copy the app fails {len(drill.failed)} smoke checks: {listed(drill.failed)}"
     )
 
 
