@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from stack.components import pgbackrest
 from stack.components.postgres.server import admin_connection
 from stack.config import APP_DB
 from stack.core import Stack
@@ -37,6 +38,7 @@ def variant(stack: Stack) -> Iterator[Stack]:
     # (made before it) would count a user fewer than live at the next run.
     with admin_connection(APP_DB) as conn:
         conn.execute("DELETE FROM users WHERE username = %s", (VARIANT_DEMO_USER,))
+        pgbackrest.archive_now(conn)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from pytest_html import extras as html_extras
 
+from fixtures import pg_content
 from fixtures.backups import BackupFile
 from fixtures.checks import component, parametrize
+from fixtures.deadline import DeadlineExceeded
 from fixtures.dr import rehearse, round_trip
 from fixtures.dr_run import SOURCES, DrRun, last_runs
 from fixtures.dr_snapshot import rehearse_snapshot
@@ -28,6 +31,7 @@ UPSTREAM = ("db/unreachable", "backup/scratch-failed", "backup/dump-failed", "ba
             "backup/storage-unreadable", "backup/restore-into-source",
             "backup/archive-unreadable", "backup/restore-failed", "backup/roles-missing")
 DRILL = "backup/drill-failed"
+UNLISTED = "(the source's tables could not be listed)"
 HISTORY_SHOWN = 5
 SHOWN = 5  # differences named in a failure; the rest are counted
 
@@ -64,8 +68,29 @@ VOLUMES_OF = {"volume_restore": ("files", "prometheus"), "tsdb_restore": ("prome
 VOLUMES_KEY = pytest.StashKey[dict[str, VolumeRestore]]()
 
 
+TABLES_KEY = pytest.StashKey[list[str]]()
+LISTING_TIMEOUT_S = 3.0
+
+
+def _source_tables(config: pytest.Config, backup: Backup) -> list[str]:
+    """The source's tables, listed once while the checks are collected (one per-table check each); a source that
+    cannot be listed gets one check, under an id that says so, which fails with the round trip's own finding."""
+    markers = config.getoption("markexpr") or ""
+    if markers and "backup" not in markers:
+        return [UNLISTED]  # the run does not select this suite: the source is not asked
+    if TABLES_KEY not in config.stash:
+        try:
+            with pg_content.connect(backup.source_dsn, timeout_s=LISTING_TIMEOUT_S) as conn:
+                config.stash[TABLES_KEY] = pg_content.tables(conn)
+        except (psycopg.Error, DeadlineExceeded):
+            config.stash[TABLES_KEY] = [UNLISTED]
+    return config.stash[TABLES_KEY]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     backup = metafunc.config.stash[TARGET_KEY].backup
+    if "table" in metafunc.fixturenames:
+        parametrize(metafunc, "table", _source_tables(metafunc.config, backup) if backup else [], str, "backup")
     for argname, sources in SOURCES_OF.items():
         if argname in metafunc.fixturenames:
             configured = [source for source in sources if backup and getattr(backup, source)
