@@ -153,7 +153,7 @@ def test_a_backup_suite_run_leaves_the_source_as_it_was_and_writes_its_history(t
     lines = [json.loads(line) for line in history.read_text().splitlines()]
     assert sorted((line["mode"], line["source"]) for line in lines) == [
         ("rehearsal", "dumps"), ("rehearsal", "pgbackrest"), ("rehearsal", "s3"), ("rehearsal", "snapshot"),
-        ("round-trip", "taken now")]
+        ("round-trip", "taken now"), ("volume", "prometheus_data")]
     for line in lines:
         # The stack's snapshot is not told when it was taken: its RPO is not known.
         assert line["failure"] is None and line["rto_s"] > 0, line

@@ -162,23 +162,24 @@ def sized_rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Targ
     return _rehearsal_of(request, backup, target)
 
 
-def _volume_restore_of(request: pytest.FixtureRequest) -> VolumeRestore:
-    """One restore per volume and run, whichever fixture asks first."""
+def _volume_restore_of(request: pytest.FixtureRequest, backup: Backup, target: Target) -> VolumeRestore:
+    """One restore per volume and run, whichever fixture asks first; a line in the DR history."""
     done = request.config.stash.setdefault(VOLUMES_KEY, {})
     volume: VolumeArchive = request.param
     if volume.name not in done:
         done[volume.name] = rehearse_volume(volume)
+        _recorded(done[volume.name].run, request.config, backup, target)
     return done[volume.name]
 
 
 @pytest.fixture(scope="session")
-def volume_restore(request: pytest.FixtureRequest, backup: Backup) -> VolumeRestore:
-    return _volume_restore_of(request)
+def volume_restore(request: pytest.FixtureRequest, backup: Backup, target: Target) -> VolumeRestore:
+    return _volume_restore_of(request, backup, target)
 
 
 @pytest.fixture(scope="session")
-def tsdb_restore(request: pytest.FixtureRequest, backup: Backup) -> VolumeRestore:
-    return _volume_restore_of(request)
+def tsdb_restore(request: pytest.FixtureRequest, backup: Backup, target: Target) -> VolumeRestore:
+    return _volume_restore_of(request, backup, target)
 
 
 @pytest.fixture
