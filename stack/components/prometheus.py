@@ -82,6 +82,10 @@ def _archive(path: Path, add: Callable[[tarfile.TarFile], None], at: float) -> N
     os.utime(path, (at, at))
 
 
+def _add_data(archive: tarfile.TarFile) -> None:
+    archive.add(PROMETHEUS / "data", arcname="data")
+
+
 def make_volume_archives(add: Callable[[tarfile.TarFile], None] | None = None) -> None:
     """Both generations afresh, of the data directory (or of what `add` puts in the newest: how a fault changes
     the job); once Prometheus has scraped, so the archives hold samples."""
@@ -92,8 +96,7 @@ def make_volume_archives(add: Callable[[tarfile.TarFile], None] | None = None) -
     now = time.time()
     for age in VOLUME_GENERATIONS_S:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now - age))
-        of_data = lambda archive: archive.add(PROMETHEUS / "data", arcname="data")  # noqa: E731
-        _archive(VOLUME_BACKUPS / f"prometheus_data-{stamp}.tar.gz", add if add and age == 0 else of_data, now - age)
+        _archive(VOLUME_BACKUPS / f"prometheus_data-{stamp}.tar.gz", add if add and age == 0 else _add_data, now - age)
 
 
 def ensure_volume_archives() -> None:
