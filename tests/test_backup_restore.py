@@ -5,6 +5,7 @@ history gets its line; production gets no canary."""
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import gzip
 import json
@@ -22,12 +23,14 @@ import pytest
 
 from fixtures import backups, pg_content, pg_hashing
 from fixtures.dr import rehearse, round_trip
+from fixtures.dr_pitr import rehearse_point_in_time
 from fixtures.dr_run import DrRun
 from fixtures.pg_programs import PgPrograms
 from fixtures.scratch_postgres import ScratchPostgres
 from fixtures.target import load_target
 from fixtures.target_backup import Backup, Dumps
-from stack.components.postgres.server import PG_BIN, PG_SOCKET_DIR
+from stack.components import pgbackrest
+from stack.components.postgres.server import PG_BIN, PG_SOCKET_DIR, admin_connection
 from stack.config import APP_DB, PORTS
 from tests.conftest import ROOT, run_pytest
 from tests.gate import LOCAL_TARGET, patched_target, read_junit
@@ -301,3 +304,29 @@ def test_a_big_table_is_hashed_in_key_ranges_and_a_change_is_narrowed_to_one(mon
     last_row = "UPDATE items SET name = name || '!' WHERE id = (SELECT max(id) FROM items)"
     found = _tampered_round_trip(monkeypatch, last_row, hash_slice_rows=1).compared().content_of("public.items")
     assert found and found.endswith(f"in {items.slices[-1].label}"), found
+
+
+def test_a_point_in_time_restore_stops_at_the_time_it_was_given(stack: object) -> None:
+    """Two commits with a target time between them: the copy replays the first, not the second."""
+    with admin_connection(APP_DB) as conn:
+        first = conn.execute("SELECT txid_current(), clock_timestamp()").fetchone()[1]  # a commit of its own
+        target = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+        time.sleep(0.2)
+        conn.execute("SELECT txid_current()")
+        pgbackrest.archive_now(conn)
+    settings = _backup_settings()
+    assert settings.pgbackrest is not None
+    run = rehearse_point_in_time(_backup_settings(pgbackrest=settings.pgbackrest.model_copy(
+        update={"point_in_time": target})), "target-time")
+    assert run.failure is None and run.recovery_missed is None, run.failure or run.recovery_missed
+    assert run.recovered_to and first <= dt.datetime.fromisoformat(run.recovered_to) <= target, run.recovered_to
+
+
+def test_a_point_in_time_before_every_backup_is_named_impossible(stack: object) -> None:
+    settings = _backup_settings()
+    assert settings.pgbackrest is not None
+    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    run = rehearse_point_in_time(_backup_settings(pgbackrest=settings.pgbackrest.model_copy(
+        update={"point_in_time": long_ago})), "target-time")
+    assert run.failure and run.failure.runbook == "backup/pitr-failed" and run.failed_step == "find", run.failure
+    assert "retention does not reach back so far" in str(run.failure)

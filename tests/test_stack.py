@@ -355,6 +355,7 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "s3-backup-unreadable": (
         lambda: s3.BUCKET in {b["Name"] for b in s3.client().list_buckets()["Buckets"]}, True, False),
     "pgbackrest-wal-gap": (archive_continuous_after_newest_backup, True, False),
+    "pgbackrest-wal-gap-between-backups": (lambda: bool(pgbackrest.archived_between_backups()), True, False),
     "volume-archive-truncated": (lambda: bool(newest_volume_archive()), True, False),
     "volume-archive-wrong-dir": (lambda: "data/wal" in newest_volume_archive(), True, False),
 }

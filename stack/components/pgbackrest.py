@@ -1,6 +1,7 @@
 """The stack's pgBackRest repository, as a nightly job leaves it: a full and an incremental backup of the primary,
 its WAL archived continuously (stanza.archive), and a few transactions archived after the newest backup, so a
-restore to the end of the archive replays WAL past it. And the fault that breaks it: a segment taken out.
+restore to the end of the archive replays WAL past it; the WAL between the two backups is a segment of its own.
+And the faults that break it: a segment taken out after the newest backup, or between the two.
 
 Made after the app is ready (see stack.components.backups.ensure_backups) and again by the fault's undo.
 """
@@ -78,8 +79,9 @@ def make_repository() -> None:
         conn.execute(f"INSERT INTO {AFTER_BACKUP_TABLE} (note) SELECT md5(random()::text) "
                      f"FROM generate_series(1, {FILLER_ROWS})")
     pgbackrest("backup", "--type=full")
-    with admin_connection(APP_DB) as conn:
+    with admin_connection(APP_DB) as conn:  # the day between two nightly backups, in WAL of its own
         conn.execute(f"INSERT INTO {AFTER_BACKUP_TABLE} DEFAULT VALUES")
+        archive_now(conn)
     pgbackrest("backup", "--type=incr")
     _archive_past_the_newest_backup()
 
@@ -96,6 +98,21 @@ def archived_after_newest_backup() -> list[Path]:
     return [path for path in files if path.name[:24] > stop]
 
 
+def archived_between_backups() -> list[Path]:
+    """The archived WAL files after the backup before the newest ended and before the newest began."""
+    previous, newest = backups()[-2:]
+    files = sorted((archive.REPO / "archive" / archive.STANZA).glob("*/*/*"))
+    return [path for path in files if previous["archive"]["stop"] < path.name[:24] < newest["archive"]["start"]]
+
+
+def _remove_between_backups(_stack: Controller) -> None:
+    """A segment between the two backups removed: the newest restores, the older cannot be replayed forward."""
+    between = archived_between_backups()
+    if not between:
+        raise RuntimeError("no archived WAL between the two newest backups to remove")
+    between[0].unlink()
+
+
 def _remove_a_segment(_stack: Controller) -> None:
     """An archived WAL segment after the newest backup removed (a lost upload): recovery cannot pass it."""
     after = archived_after_newest_backup()
@@ -107,4 +124,6 @@ def _remove_a_segment(_stack: Controller) -> None:
 FAULTS = (
     Fault("pgbackrest-wal-gap", "a WAL segment archived after the newest pgBackRest backup is removed",
           _remove_a_segment, undo=lambda _stack: make_repository()),
+    Fault("pgbackrest-wal-gap-between-backups", "a WAL segment archived between the two newest pgBackRest backups "
+          "is removed", _remove_between_backups, undo=lambda _stack: make_repository()),
 )

@@ -17,6 +17,7 @@ from fixtures.backups import BackupFile
 from fixtures.checks import component, parametrize
 from fixtures.deadline import DeadlineExceeded
 from fixtures.dr import rehearse, round_trip
+from fixtures.dr_pitr import TARGETS, rehearse_point_in_time
 from fixtures.dr_run import SOURCES, DrRun, last_runs
 from fixtures.dr_snapshot import rehearse_snapshot
 from fixtures.options import TARGET_KEY, target_path
@@ -98,6 +99,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                                    and backup.snapshot.taken_at is None)]
             parametrize(metafunc, argname, configured, str, " or ".join(f"backup.{s}" for s in sources),
                         indirect=True)
+    if "pitr_rehearsal" in metafunc.fixturenames:
+        pgbackrest = backup.pgbackrest if backup else None
+        targets = [kind for kind in TARGETS if pgbackrest and (kind == "between-backups" or
+                                                                 pgbackrest.recovery_target() is not None)]
+        parametrize(metafunc, "pitr_rehearsal", targets, str, "backup.pgbackrest", indirect=True)
     for argname, kinds in VOLUMES_OF.items():
         if argname in metafunc.fixturenames:
             volumes = [volume for volume in (backup.volumes if backup else []) if volume.kind in kinds]
@@ -160,6 +166,11 @@ def dated_rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Targ
 @pytest.fixture(scope="session")
 def sized_rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Target) -> DrRun:
     return _rehearsal_of(request, backup, target)
+
+
+@pytest.fixture(scope="session")
+def pitr_rehearsal(request: pytest.FixtureRequest, backup: Backup, target: Target) -> DrRun:
+    return _recorded(rehearse_point_in_time(backup, request.param), request.config, backup, target)
 
 
 def _volume_restore_of(request: pytest.FixtureRequest, backup: Backup, target: Target) -> VolumeRestore:

@@ -93,6 +93,12 @@ def test_restore_replays_the_whole_archive(archive_rehearsal: DrRun) -> None:
     )
 
 
+@pytest.mark.runbook("backup/pitr-failed", *UPSTREAM)
+def test_point_in_time_restore_reaches_its_target(pitr_rehearsal: DrRun) -> None:
+    pitr_rehearsal.reached("restore")
+    assert not pitr_rehearsal.recovery_missed, pitr_rehearsal.recovery_missed
+
+
 @pytest.mark.runbook("backup/rto-exceeded", *UPSTREAM)
 def test_rehearsal_within_rto_budget(rehearsal: DrRun, backup: Backup, show_phases: Callable[[DrRun], None]) -> None:
     show_phases(rehearsal)
