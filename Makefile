@@ -30,8 +30,11 @@ up: setup
 down:
 	@$(PY) -m stack down
 
+# Every suite, the load test included (plain `pytest` skips it: load is sent only when asked for), as a short load.
+DEMO := -m "smoke or db or redis or nginx or monitoring or backup or perf" --perf-profile=load
+
 demo: up
-	@$(PYTEST); status=$$?; echo; echo "opsgate: HTML report: reports/latest.html"; exit $$status
+	@$(PYTEST) $(DEMO); status=$$?; echo; echo "opsgate: HTML report: reports/latest.html"; exit $$status
 
 test: up
 	@$(PYTEST) tests

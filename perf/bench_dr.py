@@ -210,7 +210,7 @@ def main() -> None:
         print(f"\n(c) / {other.split()[0]}: {ratio:.2f}x (target <= {target}x: {verdict})")
     # Each run's phase as a share of that run's wall time, then the median over the runs.
     shares = {name: statistics.median(run[name] / sum(run.values()) * 100 for run in phases)
-              for name in (*ROUND_TRIP, TEARDOWN)}
+              for name in (*ROUND_TRIP, TEARDOWN) if all(name in run for run in phases)}  # no drill here
     seconds = {name: statistics.median(run[name] for run in phases) for name in shares}
     print(f"\n(c) phase shares, median of {len(phases)}: "
           + ", ".join(f"{name} {shares[name]:.0f}% ({seconds[name]:.1f} s)" for name in shares))

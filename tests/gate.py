@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from fixtures.inconclusive import EXIT_INCONCLUSIVE
 from stack.core import Stack
 from tests.conftest import ROOT, run_pytest
 from tests.matrix import Row
@@ -33,6 +34,10 @@ class GateRun:
 
     def failed(self) -> dict[str, Verdict]:
         return {check: v for check, v in self.verdicts.items() if v.outcome == "failed"}
+
+    def inconclusive(self) -> dict[str, Verdict]:
+        return {check: v for check, v in self.verdicts.items()
+                if v.outcome == "skipped" and "INCONCLUSIVE:" in v.message}
 
 
 def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -92,14 +97,16 @@ def assert_row(row: Row, stack: Stack, healthy: dict[str, GateRun], workdir: Pat
         if row.fault:
             stack.heal(row.fault)
     assert run.verdicts, run.output[-3000:]
-    assert run.returncode == 1, f"the gate must fail under {row.name}: {run.output[-2000:]}"
+    exit_code = EXIT_INCONCLUSIVE if row.inconclusive else 1
+    assert run.returncode == exit_code, f"the gate must exit {exit_code} under {row.name}: {run.output[-2000:]}"
     errors = {check: v.message[:300] for check, v in run.verdicts.items() if v.outcome == "error"}
     assert not errors, f"checks crashed instead of failing: {errors}"
 
-    failed = run.failed()
+    failed = run.inconclusive() if row.inconclusive else run.failed()
     for pattern, runbook in row.expect.items():
         hits = [check for check in failed if matches(pattern, check)]
-        assert hits, f"{pattern} should fail under {row.name}; failed: {sorted(failed)}"
+        assert hits, f"{pattern} should {'be inconclusive' if row.inconclusive else 'fail'} under {row.name}; " \
+            f"those that did: {sorted(failed)}"
         for check in hits:
             assert failed[check].runbook == runbook, f"{check} cites {failed[check].runbook}, expected {runbook}"
             assert f"runbook {runbook}" in failed[check].message, f"{check}'s message must end with the runbook id"

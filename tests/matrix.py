@@ -19,6 +19,7 @@ class Row:
     fault: str | None = None  # `python -m stack inject NAME`, healed after the row
     env: dict[str, str] = field(default_factory=dict)  # environment of the gate run (e.g. a wrong secret)
     target_patch: dict[str, Any] = field(default_factory=dict)  # merged into the shape's target file for the run
+    inconclusive: bool = False  # the expected checks end INCONCLUSIVE (reported skipped) and the run exits 6
 
 
 # What the app's users see when it cannot use its database (stopped, or the app's password no longer works).
@@ -486,7 +487,31 @@ BACKUP_ROWS = [
     }),
 ]
 
-ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS, *NGINX_ROWS, *MONITORING_ROWS, *BACKUP_ROWS]
+# The load test (the stack's perf profile is a 30 s soak with 5 users: the SLOs and the drift in one run).
+PERF_ROWS = [
+    # 1.5 s added to every request: 20 users (for samples enough for a p99) each send one request every ~2 s.
+    Row("app-slow-under-load", "perf", fault="app-slow", target_patch={"perf": {"soak": {"users": 20}}}, expect={
+        "test_slo::test_slo_holds[all requests p95]": "perf/slow-responses",
+        "test_slo::test_slo_holds[all requests p99]": "perf/slow-responses",
+        "test_slo::test_slo_holds[health poller p95]": "perf/slow-responses",
+    }),
+    Row("app-errors", "perf", fault="app-errors", expect={
+        "test_slo::test_slo_holds[all requests error rate]": "perf/error-rate",
+    }),
+    Row("app-memory-leak", "perf", fault="app-memory-leak", expect={
+        "test_soak::test_nothing_grows_during_the_soak[app memory]": "perf/resource-growth",
+    }),
+    # More users without think time on a static page than one Locust process can drive: never a pass.
+    Row("generator-saturated", "perf", inconclusive=True, target_patch={"perf": {
+        "requests": [{"path": "/", "name": "frontend page"}], "resource": None, "think_time_s": [0, 0],
+        "soak": {"users": 50, "spawn_rate": 50}}}, expect={
+        "test_slo::test_the_generator_kept_up": "perf/generator-saturated",
+        "test_slo::test_slo_holds[*]": "perf/generator-saturated",
+        "test_soak::*": "perf/generator-saturated",
+    }),
+]
+
+ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS, *NGINX_ROWS, *MONITORING_ROWS, *BACKUP_ROWS, *PERF_ROWS]
 
 # The variant shape (`python -m stack up --shape variant`, targets/variant.yml): a stack we did not build. Its
 # rows prove the gate on another app's login, health and process layout; faults shared with the default shape
@@ -545,6 +570,10 @@ VARIANT_ROWS = [
 
 # Checks the reference stack cannot exercise yet, so they skip on it; each must say why.
 NOT_EXERCISED = {
+    "test_slo::test_stress_breaking_point": "the stack's perf profile is a soak: tests/test_perf.py runs the stress "
+    "profile, healthy and with the app slowed",
+    "test_slo::test_p95_no_worse_than_the_baseline": "needs --perf-baseline: tests/test_perf.py gives it one, "
+    "healthy and slowed",
     "test_exporters::test_otel_collector_is_healthy": "the reference stack has no OpenTelemetry collector: "
     "tests/test_otel_contract.py runs the check against the health_check extension's documented answers",
     "test_grafana::*": "Grafana is not installable here: tests/test_grafana_contract.py runs these checks against "

@@ -15,7 +15,7 @@ import yaml
 from tests.conftest import run_pytest
 from tests.gate import GateRun, Verdict, run_gate
 
-EVERY_SUITE = "smoke or db or nginx or monitoring or redis or backup"
+EVERY_SUITE = "smoke or db or nginx or monitoring or redis or backup or perf"
 NOWHERE = "127.0.0.1:1"
 BARE = {"name": "bare", "environment": "test"}
 # Every section, with only the keys its model requires.
@@ -31,6 +31,7 @@ MINIMAL = {
     "alertmanager": {"url": f"http://{NOWHERE}"},
     "grafana": {"url": f"http://{NOWHERE}"},
     "backup": {"source_dsn": f"postgresql://opsgate@{NOWHERE}/app"},
+    "perf": {"requests": [{"path": "/"}]},
 }
 # Check -> the optional key it needs, read off every check in suites/: with MINIMAL, exactly these skip.
 NEEDS = {
@@ -66,11 +67,13 @@ NEEDS = {
         "test_restored_roles_match_live", "test_restored_rows_match_live_within_tolerance",
         "test_restored_copy_passes_amcheck", "test_rehearsal_within_rto_budget")},
     "test_rehearsal::test_restore_replays_the_whole_archive[none]": "backup.pgbackrest",
+    "test_rehearsal::test_point_in_time_restore_reaches_its_target[none]": "backup.pgbackrest",
     **{f"test_volumes::{check}[none]": "backup.volumes" for check in (
         "test_volume_backup_is_within_rpo", "test_volume_backup_has_not_shrunk",
         "test_volume_backup_restores_as_listed")},
     "test_volumes::test_restored_tsdb_holds_recent_samples[none]": "backup.volumes of kind prometheus",
     "test_proxy::test_stub_status_answers": "nginx.stub_status_url",
+    "test_soak::test_nothing_grows_during_the_soak[none]": "perf.drift (or prometheus.app_job)",
 }
 # Checks of the machine the gate runs on (a host's default is local://, its paths the usual ones): they pass or
 # fail with this machine, not with the target.

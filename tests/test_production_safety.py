@@ -87,3 +87,22 @@ def test_password_is_never_sent_over_plain_http_to_another_host(tmp_path: Path) 
     verdict = run.verdicts["test_auth::test_login_call_and_refresh"]
     assert verdict.outcome == "skipped", verdict
     assert "refused: logging in would send the test user's password over plain http://" in verdict.message
+
+
+SHORT_LOAD = {"profile": "load", "load": {"users": 2, "spawn_rate": 2, "duration_s": 2}, "think_time_s": [0, 0.1],
+              "requests": [{"path": "/api/load"}]}
+
+
+def test_production_target_receives_no_load(request_log: tuple[str, list[tuple[str, str]]], tmp_path: Path) -> None:
+    base_url, seen = request_log
+    run = run_gate("perf", tmp_path, target=_target(tmp_path, app={"base_url": base_url}, perf=SHORT_LOAD))
+    assert ("GET", "/api/load") not in seen, "a production target received load"
+    assert run.verdicts and all(v.outcome == "skipped" for v in run.verdicts.values()), run.output[-2000:]
+    assert "refused" in run.verdicts["test_slo::test_the_generator_kept_up"].message
+
+
+def test_allow_writes_lets_the_load_run(request_log: tuple[str, list[tuple[str, str]]], tmp_path: Path) -> None:
+    base_url, seen = request_log
+    run_gate("perf", tmp_path, target=_target(tmp_path, allow_writes=True, app={"base_url": base_url},
+                                              perf=SHORT_LOAD))
+    assert seen.count(("GET", "/api/load")) > 5, seen[:10]

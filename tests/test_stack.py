@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 import redis
@@ -68,6 +69,25 @@ def public_health_latency() -> str:
     requests.get(f"{PUBLIC}/health", verify=CA, timeout=TIMEOUT)
     # The fault adds 1.5 s per request; a healthy loopback round trip takes milliseconds.
     return "slow" if time.monotonic() - began > 1.0 else "fast"
+
+
+def items_request_failed() -> bool:
+    """Whether one of twenty item-list requests straight to the app answered 500 (one of its two workers gets
+    ten at least, and the fault fails every fifth of a worker's)."""
+    return any([http_status(f"http://127.0.0.1:{PORTS['app']}/api/v1/items") == 500 for _ in range(20)])
+
+
+def app_memory_after_requests() -> str:
+    """Whether the app's processes keep memory per request: their resident memory over 100 item-list requests."""
+    def resident() -> int:  # uvicorn's workers are its children, started under multiprocessing's own command line
+        return sum(child.memory_info().rss for proc in psutil.process_iter()
+                   if "stack.app.main:app" in " ".join(proc.cmdline()) for child in proc.children(recursive=True))
+
+    before = resident()
+    for _ in range(100):
+        requests.get(f"http://127.0.0.1:{PORTS['app']}/api/v1/items", timeout=TIMEOUT)
+    # The fault keeps 256 KB a request (25 MB here); a healthy app grows by a few pages at most.
+    return "grows" if resident() - before > 10 << 20 else "flat"
 
 
 def frontend_api_base() -> str:
@@ -304,6 +324,8 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "node-exporter-down": (lambda: http_status(local("node_exporter", "/metrics")), 200, "refused"),
     "postgres-exporter-broken": (lambda: "\npg_up 1" in metrics_text("postgres_exporter"), True, False),
     "app-metrics-missing": (lambda: "http_request_duration_seconds" in metrics_text("app"), True, False),
+    "app-errors": (items_request_failed, False, True),
+    "app-memory-leak": (app_memory_after_requests, "flat", "grows"),
     "prometheus-config-broken-on-disk": (promtool_check_config, 0, 1),
     "alert-rule-error": (lambda: any(r["health"] == "err" for r in prometheus_rules()), False, True),
     "critical-alert-firing": (

@@ -14,6 +14,7 @@ from stack.app.cache import ItemsCache
 from stack.app.db import create_pool
 from stack.app.metrics import APP_INFO, metrics_endpoint, record_request
 from stack.app.migrate import script_head
+from stack.app.misbehaviour import misbehaviour
 from stack.app.settings import Settings
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -54,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(template.router)
         return app
     app.include_router(items.router)
+    app.middleware("http")(misbehaviour(settings))
     # Added last, so it is outermost and also counts requests answered by the CORS middleware.
     app.middleware("http")(record_request)
     app.include_router(health.router)

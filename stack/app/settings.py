@@ -23,6 +23,8 @@ class Settings:
     demo_password: str | None
     metrics_omitted: tuple[str, ...] = ()  # families left out of /metrics (the app-metrics-missing fault)
     flavor: str = "reference"  # "reference" or "template" (the routes of a typical public FastAPI project)
+    error_every: int = 0  # every Nth items request answers 500 (the app-errors fault)
+    leak_kb: int = 0  # memory kept for good per items request (the app-memory-leak fault)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -44,6 +46,8 @@ class Settings:
                 n.strip() for n in env.get("OPSGATE_APP_METRICS_OMITTED", "").split(",") if n.strip()
             ),
             flavor=_choice(env.get("OPSGATE_APP_FLAVOR", "").strip() or "reference", ("reference", "template")),
+            error_every=int(env.get("OPSGATE_APP_ERROR_EVERY", "").strip() or 0),
+            leak_kb=int(env.get("OPSGATE_APP_LEAK_KB", "").strip() or 0),
         )
 
     @property

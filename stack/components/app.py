@@ -85,6 +85,10 @@ def _prepare_app() -> None:
     manage_app("seed")
 
 
+ERROR_EVERY = 5  # a 20% error rate
+LEAK_KB = 256  # about 25 MB/s at the reference soak's rate: gross, so a 45 s soak sees it over the noise
+
+
 def _restart_with(settings: AppSettings, *, monitored: bool = False, **overrides: str) -> Callable[[Controller], None]:
     """Restart the app with one setting changed (a bad deploy of its configuration)."""
 
@@ -219,6 +223,18 @@ def component(settings: AppSettings = AppSettings()) -> Component:
                 "app-metrics-missing",
                 "the app stops exposing http_request_duration_seconds",
                 _restart_with(settings, monitored=True, OPSGATE_APP_METRICS_OMITTED="http_request_duration_seconds"),
+                ("app",),
+            ),
+            Fault(
+                "app-errors",
+                f"every {ERROR_EVERY}th items request answers 500 (a race that shows under load)",
+                _restart_with(settings, OPSGATE_APP_ERROR_EVERY=str(ERROR_EVERY)),
+                ("app",),
+            ),
+            Fault(
+                "app-memory-leak",
+                f"the app keeps {LEAK_KB} KB for good per items request",
+                _restart_with(settings, monitored=True, OPSGATE_APP_LEAK_KB=str(LEAK_KB)),
                 ("app",),
             ),
         )

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from testinfra.host import Host
@@ -16,13 +15,12 @@ from fixtures.app import ReadinessReport, discover_login, login, published_docum
 from fixtures.browser import Browser, PageVisit
 from fixtures.checks import component, parametrize, required
 from fixtures.hosts import host_for
-from fixtures.http import Answer, HttpClient, server_of
+from fixtures.http import Answer, HttpClient, clear_text_host, server_of
 from fixtures.options import TARGET_KEY
 from fixtures.target import Frontend, Target
 from fixtures.target_app import App, Cors, Endpoint, Login
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")  # an endpoint called with these changes the target: destructive
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -61,10 +59,10 @@ def login_flow(api: HttpClient, app: App, target: Target) -> Callable[[], Login]
     def flow() -> Login:
         if app.credentials is None:
             pytest.skip(f"app.credentials not configured in target {target.name}")
-        url = urlsplit(app.base_url)
-        if url.scheme == "http" and url.hostname not in LOOPBACK:
+        host = clear_text_host(app.base_url)
+        if host:
             pytest.skip(f"refused: logging in would send the test user's password over plain http:// to "
-                        f"{url.hostname}; point app.base_url at https://")
+                        f"{host}; point app.base_url at https://")
         found = app.login or discover_login(api, app.openapi_path)
         if found is None:
             pytest.skip(f"app.login not configured in target {target.name}, and the app's OpenAPI document "

@@ -1,0 +1,221 @@
+"""The load test's own proofs beyond the fault matrix (which runs the stack's soak profile): exact percentiles merged
+across processes, the shapes' schedules, the stress profile's breaking point, the baseline comparison, and
+Locust's --processes mode against the reference stack."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from hdrh.histogram import HdrHistogram
+
+from fixtures.perf_run import plan, run_locust
+from fixtures.perf_verdict import Step, breaking_point, thresholds
+from fixtures.target import load_target
+from fixtures.target_perf import Perf, PerfRequest, Slo, StressProfile
+from perf import profiles
+from perf.recorder import Recorder, histogram
+from stack.components.postgres.server import admin_connection
+from stack.config import APP_DB
+from stack.core import Stack
+from tests.conftest import ROOT
+from tests.gate import LOCAL_TARGET, patched_target, run_gate
+
+STRESS = {"start_users": 5, "step_users": 10, "step_s": 4, "max_users": 25, "spawn_rate": 50}
+SHORT_LOAD = {"profile": "load", "load": {"users": 5, "spawn_rate": 10, "duration_s": 8}}
+
+
+def test_percentiles_merged_from_workers_are_those_of_all_samples() -> None:
+    """Two workers' records, taken and merged on a master, give the percentiles one histogram of every sample
+    gives, to 3 significant digits (Locust's own statistics round 1234.5 ms to 1200)."""
+    samples = [1.0 + (i * 7.3) % 1500 for i in range(2000)]
+    workers = [Recorder(window_s=1.0), Recorder(window_s=1.0)]
+    master = Recorder(window_s=1.0)
+    everything = histogram()
+    for i, value in enumerate(samples):
+        worker = workers[i % 2]
+        worker.started = time.time()
+        worker.record("GET /", value, failed=i % 10 == 0)
+        everything.record_value(round(value * 1000))
+    for number, worker in enumerate(workers):
+        master.merge(json.loads(json.dumps(worker.take())), f"worker-{number}")  # as it crosses the wire
+    merged: HdrHistogram = master.totals["GET /"]
+    for q in (50, 95, 99):
+        assert merged.get_value_at_percentile(q) == everything.get_value_at_percentile(q)
+    assert merged.get_total_count() == len(samples) and master.errors["GET /"] == 200
+    exact = sorted(samples)[int(0.95 * len(samples)) - 1] * 1000
+    assert abs(merged.get_value_at_percentile(95) - exact) <= exact * 0.001 + 1000
+
+
+def _ticks(schedule: Any, sizes: dict[str, Any], seconds: list[float],
+           held: Any = lambda _step: True) -> list[tuple[int, float] | None]:
+    return [schedule(sizes, second, held) for second in seconds]
+
+
+def test_every_profile_follows_its_sizes_and_ends_by_itself() -> None:
+    assert _ticks(profiles.load, {"users": 10, "spawn_rate": 5, "duration_s": 30}, [0, 29, 30]) == \
+        [(10, 5), (10, 5), None]
+    spike = {"users": 5, "spike_users": 25, "before_s": 5, "spike_s": 5, "after_s": 5, "spawn_rate": 50}
+    assert _ticks(profiles.spike, spike, [1, 6, 11, 15]) == [(5, 50), (25, 50), (5, 50), None]
+    assert _ticks(profiles.stress, STRESS, [0, 8, 12]) == [(5, 50), (25, 50), None], "it ends at max_users"
+    assert _ticks(profiles.stress, STRESS, [0, 4, 8], held=lambda step: step < 1) == [(5, 50), (15, 50), None], \
+        "and after the first step that broke an SLO"
+
+
+def test_the_breaking_point_is_the_last_step_before_the_first_that_broke() -> None:
+    def step(users: int, held: bool) -> Step:
+        return Step(users, 100, 10.0, 0.0, held)
+
+    assert breaking_point([step(5, True), step(15, True), step(25, False), step(35, True)]) == 15
+    assert breaking_point([step(5, False)]) is None
+    assert breaking_point([step(5, True), step(15, True)]) == 15
+
+
+def _perf_target(name: str, **perf: Any) -> Path:
+    return patched_target(name, {"perf": perf})
+
+
+@pytest.mark.stack
+def test_stress_reports_its_breaking_point_and_stops_when_an_slo_breaks(stack: Stack, tmp_path: Path) -> None:
+    target = _perf_target("perf-stress", stress=STRESS)
+    healthy = run_gate("perf", tmp_path / "healthy", target=target, extra=("--perf-profile=stress",))
+    verdict = healthy.verdicts["test_slo::test_stress_breaking_point"]
+    assert verdict.outcome == "passed", healthy.output[-2000:]
+    stack.inject("app-slow")
+    try:
+        slowed = run_gate("perf", tmp_path / "slowed", target=target, extra=("--perf-profile=stress",))
+    finally:
+        stack.heal("app-slow")
+    verdict = slowed.verdicts["test_slo::test_stress_breaking_point"]
+    assert verdict.outcome == "failed" and verdict.runbook == "perf/slow-responses", slowed.output[-2000:]
+    assert "the SLOs broke at the first step (5 users" in verdict.message, verdict.message
+
+
+def _summary_of_a_run(tmp_path: Path, target_file: Path) -> Path:
+    """A real run, as the perf suite makes it, whose summary is the baseline of the next."""
+    target = load_target(target_file)
+    assert target.perf and target.app and target.app.credentials
+    summary = tmp_path / "baseline.json"
+    run_plan = plan(target.perf, "load", target.app, target.app.login, target.ca_bundle, summary)
+    run = run_locust(run_plan, target.perf, tmp_path, target.app.credentials.password.get_secret_value(),
+                     lambda _line: None)
+    assert run.failure is None and run.summary and run.summary["total"]["count"], run.failure
+    return summary
+
+
+@pytest.mark.stack
+def test_a_slower_run_than_its_baseline_fails_and_a_like_one_passes(stack: Stack, tmp_path: Path) -> None:
+    # Loose (3x), so a busy machine's noise in milliseconds is not a regression; 1.5 s more per request is.
+    target = _perf_target("perf-baseline", baseline_regression_pct=200, **SHORT_LOAD)
+    baseline = _summary_of_a_run(tmp_path, target)
+    check = "test_slo::test_p95_no_worse_than_the_baseline"
+    like = run_gate("perf", tmp_path / "like", target=target, extra=(f"--perf-baseline={baseline}",))
+    assert check in like.verdicts and like.verdicts[check].outcome == "passed", like.output[-2000:]
+    # The same summary judged as a run elsewhere (a Kubernetes master's): no load is sent, the SLOs are judged.
+    elsewhere = run_gate("perf", tmp_path / "elsewhere", target=target, extra=(f"--perf-summary={baseline}",))
+    assert elsewhere.verdicts["test_slo::test_slo_holds[all requests p95]"].outcome == "passed", elsewhere.output
+    assert "opsgate perf: load profile" not in elsewhere.output
+    stack.inject("app-slow")
+    try:
+        slower = run_gate("perf", tmp_path / "slower", target=target, extra=(f"--perf-baseline={baseline}",))
+    finally:
+        stack.heal("app-slow")
+    verdict = slower.verdicts[check]
+    assert verdict.outcome == "failed" and verdict.runbook == "perf/regressed", slower.output[-2000:]
+    assert "slower than the baseline baseline.json" in verdict.message
+
+
+@pytest.mark.stack
+def test_locust_processes_merge_into_one_summary(stack: Stack, tmp_path: Path) -> None:
+    """--processes 2: the master's summary holds every worker's requests and each process's own samples."""
+    summary = json.loads(_summary_of_a_run(tmp_path, _perf_target("perf-processes", processes=2,
+                                                                  **SHORT_LOAD)).read_text())
+    processes = sorted(key.split("/")[-1] for key in summary["generator"])
+    assert processes == ["master", "worker", "worker"], processes
+    assert summary["total"]["count"] == sum(stats["count"] for stats in summary["requests"].values()) > 100
+    assert summary["most_users"] == 5 and not summary["total"]["errors"], summary["total"]
+
+
+def test_the_kubernetes_manifest_is_valid_and_its_plan_is_the_gates(tmp_path: Path) -> None:
+    """Offline, against the Kubernetes schemas (kubernetes-validate): the master and workers run the gate module,
+    and the ConfigMap's plan has exactly the keys the gate's own plan has."""
+    documents = list(yaml.safe_load_all((ROOT / "perf" / "k8s" / "locust.yaml").read_text()))
+    for document in documents:
+        kubernetes_validate.validate(document, "1.30", strict=True)
+    kinds = {document["kind"]: document for document in documents}
+    assert {"Job", "Deployment", "Service", "ConfigMap", "Secret"} <= set(kinds)
+    for workload in (kinds["Job"], kinds["Deployment"]):
+        args = workload["spec"]["template"]["spec"]["containers"][0]["args"]
+        assert args[:2] == ["-f", "perf/locust_gate.py,perf/locustfile.py"], args
+    target = load_target(LOCAL_TARGET)
+    assert target.perf
+    ours = plan(target.perf, "load", target.app, None, None, tmp_path / "summary.json")
+    theirs = json.loads(kinds["ConfigMap"]["data"]["plan.json"])
+    assert set(theirs) == set(ours) and set(theirs["requests"][0]) == set(ours["requests"][0])
+
+
+OWN_USERS = '''
+from locust import constant, task
+from locust.contrib.fasthttp import FastHttpUser
+
+
+class Poller(FastHttpUser):
+    wait_time = constant(0.05)
+
+    @task
+    def health(self) -> None:
+        self.client.get("/health", name="their health")
+'''
+
+
+@pytest.mark.stack
+def test_a_locustfile_of_ones_own_gets_the_same_gate(stack: Stack, tmp_path: Path) -> None:
+    """perf.locustfile: the team's own users, the gate's profile, percentiles and SLOs."""
+    (tmp_path / "theirs.py").write_text(OWN_USERS)
+    target = tmp_path / "theirs.yml"
+    target.write_text(yaml.safe_dump({
+        "name": "theirs", "environment": "test", "ca_bundle": str(ROOT / ".stack" / "pki" / "ca.pem"),
+        "app": {"base_url": "https://localhost:18443"},
+        "perf": {"locustfile": "theirs.py", **SHORT_LOAD, "slo_by_request": {"their health": {"p95_ms": 250}}}}))
+    run = run_gate("perf", tmp_path / "run", target=target)
+    assert run.returncode == 0, run.output[-2000:]
+    assert run.verdicts["test_slo::test_slo_holds[their health p95]"].outcome == "passed"
+
+
+@pytest.mark.stack
+def test_the_load_leaves_no_rows_behind_even_when_requests_fail(stack: Stack, tmp_path: Path) -> None:
+    """Every fifth items request answers 500, deletes too: each user asks again, so the live table ends as it
+    began (the nightly backups are compared with it)."""
+    def items() -> int:
+        with admin_connection(APP_DB) as conn:
+            return conn.execute("SELECT count(*) FROM items").fetchone()[0]
+
+    before = items()
+    stack.inject("app-errors")
+    try:
+        run = run_gate("perf", tmp_path, target=_perf_target("perf-cleanup", **SHORT_LOAD))
+    finally:
+        stack.heal("app-errors")
+    assert run.verdicts["test_slo::test_slo_holds[all requests error rate]"].outcome == "failed", run.output[-2000:]
+    assert items() == before, "the load test left rows of its own in the app's table"
+
+
+@pytest.mark.stack
+def test_tags_run_only_the_tasks_they_name(stack: Stack, tmp_path: Path) -> None:
+    target = _perf_target("perf-tags", tags=["reads"], requests=[
+        {"path": "/api/v1/items", "name": "tagged read", "tags": ["reads"]}, {"path": "/health", "name": "untagged"}],
+        **SHORT_LOAD)
+    summary = json.loads(_summary_of_a_run(tmp_path, target).read_text())
+    assert set(summary["requests"]) == {"login", "tagged read"}, set(summary["requests"])
+
+
+def test_a_profile_of_its_own_slo_is_judged_by_it() -> None:
+    perf = Perf(requests=(PerfRequest(path="/"),), slo=Slo(p95_ms=500),
+                stress=StressProfile(slo=Slo(p95_ms=2000, error_rate_pct=5)))
+    assert {(t.metric, t.limit) for t in thresholds(perf, "stress")} == {("p95_ms", 2000), ("error_rate_pct", 5)}
+    assert {(t.metric, t.limit) for t in thresholds(perf, "load")} == {("p95_ms", 500)}
