@@ -18,6 +18,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from perf.profiles import slo_held
 from perf.recorder import Recorder, progress, sampler, write_summary
 from perf.shapes import SHAPES
 
@@ -32,11 +33,9 @@ def _held(window: int) -> bool:
     hist = RECORDER.windows.get(window)
     if hist is None or not hist.get_total_count():
         return True  # nothing measured yet (a worker's report is late): no reason to stop
-    slo, count = PLAN["slo"], hist.get_total_count()
-    p95_ok = slo.get("p95_ms") is None or hist.get_value_at_percentile(95) / 1000 <= slo["p95_ms"]
-    errors_ok = slo.get("error_rate_pct") is None or RECORDER.window_errors[window] / count * 100 <= slo[
-        "error_rate_pct"]
-    return p95_ok and errors_ok
+    slo = PLAN["slo"]
+    return slo_held(hist.get_value_at_percentile(95) / 1000, RECORDER.window_errors[window] /
+                    hist.get_total_count() * 100, slo.get("p95_ms"), slo.get("error_rate_pct"))
 
 
 class Shape(SHAPES[PLAN["profile"]]):  # type: ignore[misc, valid-type]  # the one Locust runs
@@ -51,7 +50,6 @@ class Shape(SHAPES[PLAN["profile"]]):  # type: ignore[misc, valid-type]  # the o
         if self.runner:
             RECORDER.users_now(self.runner.user_count)
         return ticked
-
 
 
 @events.init.add_listener

@@ -10,6 +10,14 @@ Users = tuple[int, float] | None  # (users, spawn rate per second), or None: sto
 StepHeld = Callable[[int], bool]  # did every SLO hold in that step (window)?
 
 
+def slo_held(p95_ms: float | None, error_rate_pct: float, p95_limit: float | None,
+             error_rate_limit: float | None) -> bool:
+    """Whether a stress step's (a window's) p95 and error rate met the SLO's limits (None: not judged); a step
+    without a p95 fails a p95 limit."""
+    return (p95_limit is None or (p95_ms is not None and p95_ms <= p95_limit)) and \
+        (error_rate_limit is None or error_rate_pct <= error_rate_limit)
+
+
 def load(sizes: dict[str, Any], elapsed_s: float, _held: StepHeld) -> Users:
     """Ramp to `users` at `spawn_rate`, hold until `duration_s` (a soak is the same with its own sizes)."""
     return None if elapsed_s >= sizes["duration_s"] else (sizes["users"], sizes["spawn_rate"])

@@ -54,8 +54,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     target = metafunc.config.stash[TARGET_KEY]
     perf = target.perf
     if "threshold" in metafunc.fixturenames:
-        profile = metafunc.config.getoption("perf_profile") or (perf.profile if perf else "load")
-        parametrize(metafunc, "threshold", thresholds(perf, profile) if perf else [], lambda row: row.id, "perf.slo")
+        rows = thresholds(perf, _profile(metafunc.config, perf)) if perf else []
+        parametrize(metafunc, "threshold", rows, lambda row: row.id, "perf.slo")
     if "drift" in metafunc.fixturenames:
         drifts = list(perf.drift if perf and perf.drift is not None else default_drift(target)) if perf else []
         parametrize(metafunc, "drift", drifts, lambda drift: drift.name, "perf.drift (or prometheus.app_job)")
@@ -68,7 +68,12 @@ def perf(target: Target) -> Perf:
 
 @pytest.fixture(scope="session")
 def profile(request: pytest.FixtureRequest, perf: Perf) -> str:
-    return request.config.getoption("perf_profile") or perf.profile
+    return _profile(request.config, perf)
+
+
+def _profile(config: pytest.Config, perf: Perf) -> str:
+    """The profile this run: --perf-profile, else the target's."""
+    return config.getoption("perf_profile") or perf.profile
 
 
 @pytest.fixture(scope="session")
