@@ -3,7 +3,8 @@
 Everything comes from the plan the gate writes from the target's `perf:` and `app:` sections (OPSGATE_PERF_PLAN;
 the password alone from OPSGATE_PERF_PASSWORD): the host, the login flow the smoke suite uses, the weighted read
 requests, and a REST resource each user creates, reads, updates and deletes rows of its own in. Nothing here
-names the reference app. Rows whose delete failed are deleted again when the user stops.
+names the reference app. A user's rows are deleted again when it stops (also when stopped mid-task at the end of
+the run) until none is left.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ class TargetUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.token: str | None = None
-        self.leftovers: list[str] = []
+        self.undeleted: list[str] = []  # rows this user created and has not deleted yet
         if PLAN["login"]:
             self.token = self._log_in(PLAN["login"])
 
     def on_stop(self) -> None:
-        for path in self.leftovers:
+        for path in self.undeleted:
             self.delete(path, PLAN["resource"], (200, 202, 204, 404))
 
     def delete(self, path: str, spec: dict[str, Any], statuses: tuple[int, ...] = (200, 202, 204)) -> bool:
@@ -99,12 +100,13 @@ def _resource_task(spec: dict[str, Any]) -> Callable[[TargetUser], None]:
         if row is MISSING or row is None:
             return
         path = f"{collection}/{row}"
+        user.undeleted.append(path)  # from now on: the run may stop this user before the delete below
         user.call("GET", path, f"GET {one}", (200,), auth=spec["auth"])
         if spec["update"] is not None:
             user.call(spec["update_method"], path, f"{spec['update_method']} {one}", (200, 204), auth=spec["auth"],
                       body=spec["update"])
-        if not user.delete(path, spec):
-            user.leftovers.append(path)  # tried again when the user stops
+        if user.delete(path, spec):
+            user.undeleted.remove(path)
 
     return tag(*spec["tags"])(write_read_delete) if spec["tags"] else write_read_delete
 

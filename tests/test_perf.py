@@ -76,6 +76,12 @@ def test_the_breaking_point_is_the_last_step_before_the_first_that_broke() -> No
     assert breaking_point([step(5, True), step(15, True)]) == 15
 
 
+def items() -> int:
+    """Rows of the reference app's table the load writes to (the nightly backups are compared with it)."""
+    with admin_connection(APP_DB) as conn:
+        return conn.execute("SELECT count(*) FROM items").fetchone()[0]
+
+
 def _perf_target(name: str, **perf: Any) -> Path:
     return patched_target(name, {"perf": perf})
 
@@ -83,6 +89,7 @@ def _perf_target(name: str, **perf: Any) -> Path:
 @pytest.mark.stack
 def test_stress_reports_its_breaking_point_and_stops_when_an_slo_breaks(stack: Stack, tmp_path: Path) -> None:
     target = _perf_target("perf-stress", stress=STRESS)
+    rows = items()
     healthy = run_gate("perf", tmp_path / "healthy", target=target, extra=("--perf-profile=stress",))
     verdict = healthy.verdicts["test_slo::test_stress_breaking_point"]
     assert verdict.outcome == "passed", healthy.output[-2000:]
@@ -94,6 +101,7 @@ def test_stress_reports_its_breaking_point_and_stops_when_an_slo_breaks(stack: S
     verdict = slowed.verdicts["test_slo::test_stress_breaking_point"]
     assert verdict.outcome == "failed" and verdict.runbook == "perf/slow-responses", slowed.output[-2000:]
     assert "the SLOs broke at the first step (5 users" in verdict.message, verdict.message
+    assert items() == rows, "users stopped mid-task (1.5 s a request) left rows of their own in the app's table"
 
 
 def _summary_of_a_run(tmp_path: Path, target_file: Path) -> Path:
@@ -191,10 +199,6 @@ def test_a_locustfile_of_ones_own_gets_the_same_gate(stack: Stack, tmp_path: Pat
 def test_the_load_leaves_no_rows_behind_even_when_requests_fail(stack: Stack, tmp_path: Path) -> None:
     """Every fifth items request answers 500, deletes too: each user asks again, so the live table ends as it
     began (the nightly backups are compared with it)."""
-    def items() -> int:
-        with admin_connection(APP_DB) as conn:
-            return conn.execute("SELECT count(*) FROM items").fetchone()[0]
-
     before = items()
     stack.inject("app-errors")
     try:
