@@ -8,7 +8,7 @@ PYTEST := $(VENV)/bin/pytest
 # Debian packages of the reference stack and the browser checks.
 APT_PACKAGES := postgresql-15 redis-server nginx prometheus prometheus-alertmanager prometheus-node-exporter \
 	prometheus-postgres-exporter prometheus-redis-exporter chromium libnss3-tools procps iproute2 curl gnupg \
-	pgbackrest
+	pgbackrest docker.io docker-compose busybox-static
 STAMP := $(VENV)/.installed
 
 .PHONY: setup system-packages demo test up down lint clean
@@ -31,7 +31,7 @@ down:
 	@$(PY) -m stack down
 
 # Every suite, the load test included (plain `pytest` skips it: load is sent only when asked for), as a short load.
-DEMO := -m "smoke or db or redis or nginx or monitoring or backup or perf" --perf-profile=load
+DEMO := -m "smoke or db or redis or nginx or monitoring or backup or containers or perf" --perf-profile=load
 
 demo: up
 	@$(PYTEST) $(DEMO); status=$$?; echo; echo "opsgate: HTML report: reports/latest.html"; exit $$status

@@ -35,7 +35,9 @@ _DEFAULT_PORTS = {
     "slow_proxy": 18001,
     "nothing_listens": 18002,  # the upstream-refused fault points nginx here
     "s3": 19900,
-    "drill_app": 18020,  # a DR drill's app instance on a restored copy (`python -m stack drill-app`)
+    "drill_app": 18020,
+    "rig_web": 18091,  # the Compose project on the stack's own Docker Engine (host networking)
+    "rig_proxy": 18092,  # a DR drill's app instance on a restored copy (`python -m stack drill-app`)
 }
 PORTS = {name: int(os.environ.get(f"OPSGATE_PORT_{name.upper()}", port)) for name, port in _DEFAULT_PORTS.items()}
 

@@ -13,6 +13,7 @@ from stack.components import (
     alertmanager,
     app,
     backups,
+    containers,
     decoys,
     exporters,
     frontend,
@@ -66,6 +67,7 @@ DEFAULT = Shape(
         prometheus.component(),
         alertmanager.component(),
         exporters.component(),
+        containers.component(),
     ),
 )
 VARIANT_DEMO_USER = "demo@opsgate.test"  # its app's seed user, beside the default shape's in the same database

@@ -511,7 +511,41 @@ PERF_ROWS = [
     }),
 ]
 
-ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS, *NGINX_ROWS, *MONITORING_ROWS, *BACKUP_ROWS, *PERF_ROWS]
+CONTAINERS_ROWS = [
+    Row("container-exited", "containers", fault="container-exited",
+        expect={"test_services::test_service_runs_its_replicas[worker]": "containers/exited"}),
+    Row("container-unhealthy", "containers", fault="container-unhealthy",
+        expect={"test_services::test_service_is_healthy[web]": "containers/unhealthy"}),
+    Row("container-restart-loop", "containers", fault="container-restart-loop",
+        expect={"test_services::test_service_runs_its_replicas[worker]": "containers/restart-loop",
+                "test_services::test_service_is_stable[worker]": "containers/restart-loop"}),
+    Row("container-oom-killed", "containers", fault="container-oom-killed",
+        expect={"test_services::test_no_process_was_oom_killed[worker]": "containers/oom-killed"}),
+    Row("container-wrong-image-tag", "containers", fault="container-wrong-image-tag",
+        expect={"test_services::test_service_runs_the_expected_image[web]": "containers/wrong-image"}),
+    Row("container-missing-service", "containers", fault="container-missing-service",
+        expect={"test_services::test_service_runs_its_replicas[worker]": "containers/service-missing"}),
+    Row("container-error-logs", "containers", fault="container-error-logs",
+        expect={"test_resources::test_logs_have_no_errors[worker]": "containers/error-logs"}),
+    Row("container-memory-near-limit", "containers", fault="container-memory-near-limit",
+        expect={"test_resources::test_memory_below_limit[worker]": "containers/memory-near-limit"}),
+    Row("container-job-failed", "containers", fault="container-job-failed",
+        expect={"test_services::test_one_shot_job_succeeded[migrate]": "containers/job-failed"}),
+    Row(  # the images, the containers' layers and the logs of the rig take a few MB: a budget below that
+        "docker-disk-over-budget",
+        "containers",
+        target_patch={"containers": {"max_disk_gb": 0.0001}},
+        expect={"test_resources::test_docker_disk_usage_within_budget": "containers/disk-usage"},
+    ),
+    Row(
+        "docker-engine-unreachable",
+        "containers",
+        target_patch={"containers": {"docker_host": "unix:///run/opsgate-no-such-docker.sock"}},
+        expect={"*": "containers/engine-unreachable"},
+    ),
+]
+ROWS = [*SMOKE_ROWS, *DB_ROWS, *REDIS_ROWS, *NGINX_ROWS, *MONITORING_ROWS, *BACKUP_ROWS, *PERF_ROWS,
+        *CONTAINERS_ROWS]
 
 # The variant shape (`python -m stack up --shape variant`, targets/variant.yml): a stack we did not build. Its
 # rows prove the gate on another app's login, health and process layout; faults shared with the default shape

@@ -16,7 +16,7 @@ from tests.gate import read_junit
 from tests.hostile import Hostile
 
 TIMEOUT_S = 2
-COMPONENTS = ("nginx-https", "nginx-http", "postgres", "redis", "prometheus", "alertmanager", "grafana")
+COMPONENTS = ("nginx-https", "nginx-http", "postgres", "redis", "prometheus", "alertmanager", "grafana", "docker")
 # What each kind of server must be called in the root causes.
 SAYS = {
     "silent": ("within 2 s (timeout)", "connection timeout expired"),
@@ -47,6 +47,8 @@ def hostile_target(path: Path, ports: dict[str, int]) -> Path:
         "redis": {"url": f"redis://:pw@127.0.0.1:{ports['redis']}/0", **timeouts},
         **{name: {"url": f"http://127.0.0.1:{ports[name]}", **timeouts}
            for name in ("prometheus", "alertmanager", "grafana")},
+        "containers": {"docker_host": f"tcp://127.0.0.1:{ports['docker']}", "compose_project": "shop",
+                       "services": [{"name": "api"}], **timeouts},
     }
     path.write_text(yaml.safe_dump(target))
     return path

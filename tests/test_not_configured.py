@@ -15,7 +15,7 @@ import yaml
 from tests.conftest import run_pytest
 from tests.gate import GateRun, Verdict, run_gate
 
-EVERY_SUITE = "smoke or db or nginx or monitoring or redis or backup or perf"
+EVERY_SUITE = "smoke or db or nginx or monitoring or redis or backup or containers or kubernetes or perf"
 NOWHERE = "127.0.0.1:1"
 BARE = {"name": "bare", "environment": "test"}
 # Every section, with only the keys its model requires.
@@ -32,6 +32,8 @@ MINIMAL = {
     "grafana": {"url": f"http://{NOWHERE}"},
     "backup": {"source_dsn": f"postgresql://opsgate@{NOWHERE}/app"},
     "perf": {"requests": [{"path": "/"}]},
+    "containers": {"docker_host": f"tcp://{NOWHERE}", "compose_project": "shop", "services": [{"name": "api"}]},
+    "kubernetes": {"api_url": f"http://{NOWHERE}"},
 }
 # Check -> the optional key it needs, read off every check in suites/: with MINIMAL, exactly these skip.
 NEEDS = {
@@ -74,6 +76,13 @@ NEEDS = {
     "test_volumes::test_restored_tsdb_holds_recent_samples[none]": "backup.volumes of kind prometheus",
     "test_proxy::test_stub_status_answers": "nginx.stub_status_url",
     "test_soak::test_nothing_grows_during_the_soak[none]": "perf.drift (or prometheus.app_job)",
+    "test_services::test_one_shot_job_succeeded[none]": "containers.services (one_shot)",
+    "test_services::test_service_runs_the_expected_image[none]": "containers.expected_image_tag",
+    "test_resources::test_docker_disk_usage_within_budget": "containers.max_disk_gb",
+    **{f"test_workloads::{check}[none]": "kubernetes.workloads" for check in (
+        "test_rollout_is_complete", "test_pods_are_ready", "test_containers_do_not_crash_loop",
+        "test_no_container_was_oom_killed", "test_containers_run_the_expected_image")},
+    "test_workloads::test_job_succeeded[none]": "kubernetes.jobs",
 }
 # Checks of the machine the gate runs on (a host's default is local://, its paths the usual ones): they pass or
 # fail with this machine, not with the target.

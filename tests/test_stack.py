@@ -23,9 +23,11 @@ import pytest
 import redis
 import requests
 from cryptography import x509
+from docker.models.containers import Container
 
+from fixtures.containers import memory_use
 from stack import process
-from stack.components import pgbackrest, prometheus, s3
+from stack.components import containers, pgbackrest, prometheus, s3
 from stack.components.backups import BACKUPS
 from stack.components.postgres.paths import PG_BIN
 from stack.config import CORS_ORIGINS, PORTS, SECRETS
@@ -380,7 +382,30 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "pgbackrest-wal-gap-between-backups": (lambda: bool(pgbackrest.archived_between_backups()), True, False),
     "volume-archive-truncated": (lambda: bool(newest_volume_archive()), True, False),
     "volume-archive-wrong-dir": (lambda: "data/wal" in newest_volume_archive(), True, False),
+    "container-exited": (lambda: rig("worker").status, "running", "exited"),
+    "container-unhealthy": (lambda: rig("web").attrs["State"]["Health"]["Status"], "healthy", "unhealthy"),
+    "container-restart-loop": (lambda: rig("worker").status, "running", "restarting"),
+    "container-oom-killed": (lambda: containers.oom_events("worker") > 0, False, True),
+    "container-wrong-image-tag": (lambda: rig("web").attrs["Config"]["Image"], "opsgate-rig:1.0", "opsgate-rig:0.9"),
+    "container-missing-service": (lambda: rig("worker") is not None, True, False),
+    "container-error-logs": (lambda: b"ERROR" in rig("worker").logs(), False, True),
+    "container-memory-near-limit": (lambda: rig_memory_pct("worker") > 90, False, True),
+    "container-job-failed": (lambda: rig("migrate").attrs["State"]["ExitCode"], 0, 1),
 }
+
+
+def rig(service: str) -> Container | None:
+    """The rig's container of `service` on the stack's Docker Engine, as it is now."""
+    found = containers.client().containers.list(
+        all=True, filters={"label": [f"com.docker.compose.project={containers.PROJECT}",
+                                     f"com.docker.compose.service={service}"]})
+    return found[0] if found else None
+
+
+def rig_memory_pct(service: str) -> float:
+    container = rig(service)
+    assert container is not None
+    return memory_use(container.stats(stream=False, one_shot=True)).pct
 
 
 def test_every_fault_has_an_observation() -> None:
@@ -403,6 +428,7 @@ SERVICE_PROBES: dict[str, Callable[[], object]] = {
     "node-exporter": lambda: http_status(f"http://127.0.0.1:{PORTS['node_exporter']}/metrics"),
     "postgres-exporter": lambda: http_status(f"http://127.0.0.1:{PORTS['postgres_exporter']}/metrics"),
     "redis-exporter": lambda: http_status(f"http://127.0.0.1:{PORTS['redis_exporter']}/metrics"),
+    "dockerd": lambda: containers.client().ping(),
 }
 
 

@@ -85,6 +85,14 @@ BROKEN_TARGETS = {
     "bad-url": (MINIMAL + "app:\n  base_url: not a url\n  port: 80\n", "app.base_url: invalid URL"),
     "bad-dsn": (MINIMAL + "postgres:\n  dsn: mysql://u:p@db/app\n", "postgres.dsn: invalid DSN"),
     "bad-host-spec": (MINIMAL + APP + "  host: telnet://box\n", "app.host: invalid host spec"),
+    "bad-docker-host": (
+        MINIMAL + "containers:\n  docker_host: http://box:2375\n  compose_project: p\n  services: [{name: a}]\n",
+        "containers.docker_host: invalid docker_host",
+    ),
+    "bad-error-pattern": (
+        MINIMAL + "containers:\n  compose_project: p\n  services: [{name: a}]\n  error_patterns: ['(unclosed']\n",
+        "containers.error_patterns: error pattern '(unclosed' is not a regular expression",
+    ),
     "bad-endpoint-path": (
         MINIMAL + APP + "  endpoints:\n    - {path: health}\n",
         "app.endpoints[0].path: must start with '/'",
