@@ -18,7 +18,7 @@ import gevent.ssl
 from locust import between, tag
 from locust.contrib.fasthttp import FastHttpUser
 
-from fixtures.jsonpath import MISSING, json_at
+from opsgate.jsonpath import MISSING, json_at
 
 PLAN: dict[str, Any] = json.loads(open(os.environ["OPSGATE_PERF_PLAN"]).read())  # noqa: SIM115 - read at import
 PASSWORD = os.environ.get("OPSGATE_PERF_PASSWORD", "")

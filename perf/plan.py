@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from fixtures.perf_run import plan
-from fixtures.target import TargetError, load_target
-from fixtures.target_perf import PROFILES
+from opsgate.perf_run import plan
+from opsgate.target import TargetError, load_target
+from opsgate.target_perf import PROFILES
 
 
 def main(argv: Sequence[str] | None = None) -> int:

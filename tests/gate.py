@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from fixtures.inconclusive import EXIT_INCONCLUSIVE
+from opsgate.inconclusive import EXIT_INCONCLUSIVE
 from stack.core import Stack
 from tests.conftest import ROOT, run_pytest
 from tests.matrix import Row

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.http import HttpClient
-from fixtures.postgres import Database
-from fixtures.redis_server import RedisServer
-from fixtures.tls import covers, fetch_certificate
-from fixtures.verdict import CheckFailed
+from opsgate.http import HttpClient
+from opsgate.postgres import Database
+from opsgate.redis_server import RedisServer
+from opsgate.tls import covers, fetch_certificate
+from opsgate.verdict import CheckFailed
 from stack.config import PORTS, SECRETS
 from stack.core import Stack
 from tests.gate import patched_target, run_gate

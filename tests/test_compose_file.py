@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from fixtures.target import Target, load_target
+from opsgate.target import Target, load_target
 from tests.conftest import ROOT
 
 COMPOSE = ROOT / "stack" / "compose.yml"

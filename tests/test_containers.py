@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.containers import ImageFacts, memory_use
+from opsgate.containers import ImageFacts, memory_use
 from stack.components.containers import PROJECT, PROXY_CONF
 from stack.core import Stack
 from tests.gate import matches, patched_target, run_gate

@@ -10,12 +10,12 @@ from contextlib import contextmanager
 
 import pytest
 
-from fixtures.deadline import DeadlineExceeded, deadline
-from fixtures.outages import forget
-from fixtures.postgres import Database
-from fixtures.sweep import postgres_probe as pg_probe
-from fixtures.sweep import sweep
-from fixtures.verdict import CheckFailed
+from opsgate.deadline import DeadlineExceeded, deadline
+from opsgate.outages import forget
+from opsgate.postgres import Database
+from opsgate.sweep import postgres_probe as pg_probe
+from opsgate.sweep import sweep
+from opsgate.verdict import CheckFailed
 from tests.conftest import run_pytest
 from tests.hostile import Hostile
 

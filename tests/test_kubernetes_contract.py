@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures.target import TargetError, load_target
+from opsgate.target import TargetError, load_target
 from tests.gate import matches, run_gate
 from tests.kubernetes_server import TOKEN, recorded_kubernetes
 from tests.test_bad_input import free_port

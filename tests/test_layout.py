@@ -12,7 +12,9 @@ MAX_LINES = 300
 
 
 def _module_name(path: Path) -> str:
+    """The import name: the folder fixtures/ is installed as the package `opsgate` (pyproject.toml)."""
     parts = path.relative_to(ROOT).with_suffix("").parts
+    parts = ("opsgate", *parts[1:]) if parts[0] == "fixtures" else parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from hdrh.histogram import HdrHistogram
 
-from fixtures.perf_run import plan, run_locust
-from fixtures.perf_verdict import Step, breaking_point, thresholds
-from fixtures.target import load_target
-from fixtures.target_perf import Perf, PerfRequest, Slo, StressProfile
+from opsgate.perf_run import plan, run_locust
+from opsgate.perf_verdict import Step, breaking_point, thresholds
+from opsgate.target import load_target
+from opsgate.target_perf import Perf, PerfRequest, Slo, StressProfile
 from perf import profiles
 from perf.recorder import Recorder, histogram
 from stack.components.postgres.server import admin_connection

@@ -26,8 +26,8 @@ from testinfra.host import Host
 
 import suites.nginx.test_config as config_check
 import suites.smoke.test_app_host as app_host_check
-from fixtures import hosts
-from fixtures.hosts import (
+from opsgate import hosts
+from opsgate.hosts import (
     HostCommandFailed,
     check_output,
     host_for,
@@ -36,7 +36,7 @@ from fixtures.hosts import (
     parse_stat_ppid,
     port_owners,
 )
-from fixtures.nginx import (
+from opsgate.nginx import (
     Change,
     NoMaster,
     changes_not_loaded,
@@ -45,7 +45,7 @@ from fixtures.nginx import (
     parse_config_dump,
     running_master,
 )
-from fixtures.verdict import CheckFailed
+from opsgate.verdict import CheckFailed
 
 WAIT_S = 10.0
 STACK_PORTS = range(15432, 19194)

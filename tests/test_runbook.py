@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.runbook import RUNBOOK_DIR, load_runbook
+from opsgate.runbook import RUNBOOK_DIR, load_runbook
 from tests.conftest import ROOT, run_pytest
 
 PARTS = ["Symptom", "Likely causes", "Diagnose", "Fix"]

@@ -1,5 +1,5 @@
 """The target file's published contract stays what the loader accepts: targets/schema.json and
-docs/target-reference.md are generated from the loader's models (`python -m fixtures.schema`), and every
+docs/target-reference.md are generated from the loader's models (`python -m opsgate.schema`), and every
 example target loads."""
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ import jsonschema
 import pytest
 import yaml
 
-from fixtures.schema import REFERENCE, SCHEMA, json_schema, reference
-from fixtures.target import load_target
+from opsgate.schema import REFERENCE, SCHEMA, json_schema, reference
+from opsgate.target import load_target
 from tests.conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "targets").glob("*.yml"))
 
 
 def test_published_schema_and_reference_are_current() -> None:
-    assert SCHEMA.read_text() == json_schema(), "targets/schema.json is stale: run `python -m fixtures.schema`"
-    assert REFERENCE.read_text() == reference(), "docs/target-reference.md is stale: run `python -m fixtures.schema`"
+    assert SCHEMA.read_text() == json_schema(), "targets/schema.json is stale: run `python -m opsgate.schema`"
+    assert REFERENCE.read_text() == reference(), "docs/target-reference.md is stale: run `python -m opsgate.schema`"
 
 
 def test_every_key_of_the_app_section_is_documented() -> None:

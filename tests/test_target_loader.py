@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.secrets import SecretRegistry
-from fixtures.target import TargetError, load_target
+from opsgate.secrets import SecretRegistry
+from opsgate.target import TargetError, load_target
 from tests.conftest import ROOT, run_pytest
 
 MINIMAL = "name: t\nenvironment: staging\n"
@@ -49,7 +49,7 @@ def test_interpolation_prefers_the_environment_and_registers_secrets(
     target = load_target(path)
     assert target.postgres and target.postgres.dsn == "postgresql://app:from-the-environment@db:5432/app"
     assert target.redis and target.redis.url == "redis://:redis-default-pw@cache:6379/0"
-    from fixtures.secrets import SECRETS
+    from opsgate.secrets import SECRETS
 
     assert "from-the-environment" in SECRETS and "redis-default-pw" in SECRETS
 

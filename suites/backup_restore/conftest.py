@@ -1,4 +1,4 @@
-"""Backup-restore suite fixtures: the round trip and the rehearsal each run once per gate (fixtures.dr), and their
+"""Backup-restore suite fixtures: the round trip and the rehearsal each run once per gate (opsgate.dr), and their
 facts are what the checks read. Each run appends a line to the DR history."""
 
 from __future__ import annotations
@@ -12,20 +12,20 @@ import psycopg
 import pytest
 from pytest_html import extras as html_extras
 
-from fixtures import pg_content
-from fixtures.backups import BackupFile
-from fixtures.checks import component, parametrize
-from fixtures.deadline import DeadlineExceeded
-from fixtures.dr import rehearse, round_trip
-from fixtures.dr_pitr import TARGETS, rehearse_point_in_time
-from fixtures.dr_run import SOURCES, DrRun, last_runs
-from fixtures.dr_snapshot import rehearse_snapshot
-from fixtures.options import TARGET_KEY, target_path
-from fixtures.reporting import REPORTS_DIR
-from fixtures.safety import writes_allowed
-from fixtures.target import Target
-from fixtures.target_backup import Backup, VolumeArchive
-from fixtures.volume_archives import VolumeRestore, rehearse_volume
+from opsgate import pg_content
+from opsgate.backups import BackupFile
+from opsgate.checks import component, parametrize
+from opsgate.deadline import DeadlineExceeded
+from opsgate.dr import rehearse, round_trip
+from opsgate.dr_pitr import TARGETS, rehearse_point_in_time
+from opsgate.dr_run import SOURCES, DrRun, last_runs
+from opsgate.dr_snapshot import rehearse_snapshot
+from opsgate.options import TARGET_KEY, target_path
+from opsgate.reporting import REPORTS_DIR
+from opsgate.safety import writes_allowed
+from opsgate.target import Target
+from opsgate.target_backup import Backup, VolumeArchive
+from opsgate.volume_archives import VolumeRestore, rehearse_volume
 
 # Where a run's failure can come from, before the check's own step: every check may cite these.
 UPSTREAM = ("db/unreachable", "backup/scratch-failed", "backup/dump-failed", "backup/none-found",

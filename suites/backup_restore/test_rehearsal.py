@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from fixtures.dr_run import DrRun
-from fixtures.pgbackrest_repo import segment
-from fixtures.target_backup import Backup
+from opsgate.dr_run import DrRun
+from opsgate.pgbackrest_repo import segment
+from opsgate.target_backup import Backup
 from suites.backup_restore.conftest import UPSTREAM, listed, shrinkage
 
 pytestmark = pytest.mark.backup

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from fixtures.checks import required
-from fixtures.dr_run import DrRun
-from fixtures.target import Target
-from fixtures.target_backup import Backup
+from opsgate.checks import required
+from opsgate.dr_run import DrRun
+from opsgate.target import Target
+from opsgate.target_backup import Backup
 from suites.backup_restore.conftest import DRILL, UPSTREAM, listed
 
 pytestmark = pytest.mark.backup

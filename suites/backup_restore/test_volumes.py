@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from fixtures.target_backup import Backup
-from fixtures.volume_archives import VolumeRestore
+from opsgate.target_backup import Backup
+from opsgate.volume_archives import VolumeRestore
 from suites.backup_restore.conftest import shrinkage
 
 pytestmark = pytest.mark.backup

@@ -9,11 +9,11 @@ from functools import cached_property
 
 import pytest
 
-from fixtures.checks import component, parametrize
-from fixtures.containers import ContainerFacts, Engine
-from fixtures.options import TARGET_KEY
-from fixtures.target import Target
-from fixtures.target_containers import Containers, ContainerService
+from opsgate.checks import component, parametrize
+from opsgate.containers import ContainerFacts, Engine
+from opsgate.options import TARGET_KEY
+from opsgate.target import Target
+from opsgate.target_containers import Containers, ContainerService
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -3,10 +3,10 @@
 
 import pytest
 
-from fixtures.checks import required
-from fixtures.containers import Engine, matching_lines
-from fixtures.target import Target
-from fixtures.target_containers import Containers, ContainerService
+from opsgate.checks import required
+from opsgate.containers import Engine, matching_lines
+from opsgate.target import Target
+from opsgate.target_containers import Containers, ContainerService
 from suites.containers.conftest import Project
 
 pytestmark = pytest.mark.containers

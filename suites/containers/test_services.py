@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from fixtures.containers import ContainerFacts, Engine
-from fixtures.target_containers import Containers, ContainerService
-from fixtures.verdict import fail
+from opsgate.containers import ContainerFacts, Engine
+from opsgate.target_containers import Containers, ContainerService
+from opsgate.verdict import fail
 from suites.containers.conftest import Project
 
 pytestmark = pytest.mark.containers

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from testinfra.host import Host
 
-from fixtures.checks import component
-from fixtures.hosts import host_for
-from fixtures.postgres import Database
-from fixtures.target import Postgres, Target
+from opsgate.checks import component
+from opsgate.hosts import host_for
+from opsgate.postgres import Database
+from opsgate.target import Postgres, Target
 
 
 @pytest.fixture(scope="session")

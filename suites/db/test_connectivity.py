@@ -2,9 +2,9 @@
 
 import pytest
 
-from fixtures.checks import required
-from fixtures.postgres import Database
-from fixtures.target import Postgres, Target
+from opsgate.checks import required
+from opsgate.postgres import Database
+from opsgate.target import Postgres, Target
 
 pytestmark = pytest.mark.db
 CONNECT = ("db/unreachable", "db/not-accepting", "db/auth-failed", "db/database-missing")

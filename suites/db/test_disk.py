@@ -5,10 +5,10 @@ from collections.abc import Callable
 import pytest
 from testinfra.host import Host
 
-from fixtures.checks import required
-from fixtures.hosts import disk_usage
-from fixtures.postgres import Database
-from fixtures.target import Postgres, Target
+from opsgate.checks import required
+from opsgate.hosts import disk_usage
+from opsgate.postgres import Database
+from opsgate.target import Postgres, Target
 
 pytestmark = pytest.mark.db
 

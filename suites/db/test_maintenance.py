@@ -2,8 +2,8 @@
 
 import pytest
 
-from fixtures.postgres import Database
-from fixtures.target import Postgres
+from opsgate.postgres import Database
+from opsgate.target import Postgres
 
 pytestmark = pytest.mark.db
 CONNECT = ("db/unreachable", "db/not-accepting", "db/auth-failed", "db/database-missing")

@@ -4,9 +4,9 @@ import warnings
 
 import pytest
 
-from fixtures.postgres import Database, redact_sql
-from fixtures.target import Postgres
-from fixtures.verdict import fail
+from opsgate.postgres import Database, redact_sql
+from opsgate.target import Postgres
+from opsgate.verdict import fail
 
 pytestmark = pytest.mark.db
 CONNECT = ("db/unreachable", "db/not-accepting", "db/auth-failed", "db/database-missing")

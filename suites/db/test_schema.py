@@ -2,12 +2,12 @@
 
 import pytest
 
-from fixtures.app import ReadinessReport
-from fixtures.checks import not_configured, required
-from fixtures.http import HttpClient
-from fixtures.jsonpath import json_at
-from fixtures.postgres import Database
-from fixtures.target import Postgres, Target
+from opsgate.app import ReadinessReport
+from opsgate.checks import not_configured, required
+from opsgate.http import HttpClient
+from opsgate.jsonpath import json_at
+from opsgate.postgres import Database
+from opsgate.target import Postgres, Target
 
 pytestmark = pytest.mark.db
 CONNECT = ("db/unreachable", "db/not-accepting", "db/auth-failed", "db/database-missing")

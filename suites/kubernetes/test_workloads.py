@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fixtures.checks import required
-from fixtures.target import Target
-from fixtures.target_kubernetes import Kubernetes, Workload
-from fixtures.verdict import fail
+from opsgate.checks import required
+from opsgate.target import Target
+from opsgate.target_kubernetes import Kubernetes, Workload
+from opsgate.verdict import fail
 
 if TYPE_CHECKING:  # the client is loaded only when a check runs (see conftest.py)
-    from fixtures.kubernetes import Container, KubernetesApi, Pod
+    from opsgate.kubernetes import Container, KubernetesApi, Pod
 
 pytestmark = pytest.mark.kubernetes
 API = "kubernetes/api-unreachable"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from testinfra.host import Host
 
-from fixtures.checks import component, parametrize
-from fixtures.hosts import host_for
-from fixtures.http import HttpClient
-from fixtures.options import TARGET_KEY
-from fixtures.prometheus import PrometheusApi
-from fixtures.target import Alertmanager, Prometheus, Target
-from fixtures.verdicts import ALERTMANAGER
+from opsgate.checks import component, parametrize
+from opsgate.hosts import host_for
+from opsgate.http import HttpClient
+from opsgate.options import TARGET_KEY
+from opsgate.prometheus import PrometheusApi
+from opsgate.target import Alertmanager, Prometheus, Target
+from opsgate.verdicts import ALERTMANAGER
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fixtures.http import HttpClient
+from opsgate.http import HttpClient
 
 pytestmark = pytest.mark.monitoring
 

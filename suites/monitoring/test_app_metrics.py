@@ -2,10 +2,10 @@
 
 import pytest
 
-from fixtures.checks import required
-from fixtures.http import HttpClient
-from fixtures.prometheus import PrometheusApi, exposed_families
-from fixtures.target import Prometheus, Target
+from opsgate.checks import required
+from opsgate.http import HttpClient
+from opsgate.prometheus import PrometheusApi, exposed_families
+from opsgate.target import Prometheus, Target
 
 pytestmark = pytest.mark.monitoring
 MISSING = "monitoring/app-metrics-missing"

@@ -2,11 +2,11 @@
 
 import pytest
 
-from fixtures.checks import required
-from fixtures.http import HttpClient
-from fixtures.prometheus import PrometheusApi
-from fixtures.target import Prometheus, Target
-from fixtures.verdict import fail
+from opsgate.checks import required
+from opsgate.http import HttpClient
+from opsgate.prometheus import PrometheusApi
+from opsgate.target import Prometheus, Target
+from opsgate.verdict import fail
 
 pytestmark = pytest.mark.monitoring
 

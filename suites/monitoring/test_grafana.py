@@ -4,10 +4,10 @@ Grafana's API (tests/grafana_api/): the reference stack runs no Grafana. Self-su
 
 import pytest
 
-from fixtures.checks import component, parametrize, required
-from fixtures.grafana import GrafanaApi
-from fixtures.options import TARGET_KEY
-from fixtures.target import Target
+from opsgate.checks import component, parametrize, required
+from opsgate.grafana import GrafanaApi
+from opsgate.options import TARGET_KEY
+from opsgate.target import Target
 
 pytestmark = pytest.mark.monitoring
 # Every call but /api/health authenticates: it can also fail on the credentials, or on reaching Grafana at all.

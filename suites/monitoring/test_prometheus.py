@@ -5,9 +5,9 @@ import time
 import pytest
 from testinfra.host import Host
 
-from fixtures.checks import required
-from fixtures.prometheus import PrometheusApi, target_problems, version_tuple
-from fixtures.target import Prometheus, Target
+from opsgate.checks import required
+from opsgate.prometheus import PrometheusApi, target_problems, version_tuple
+from opsgate.target import Prometheus, Target
 
 pytestmark = pytest.mark.monitoring
 DOWN = "monitoring/prometheus-down"

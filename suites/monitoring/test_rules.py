@@ -4,15 +4,15 @@ section, the rules' unit tests pass, and alerts have somewhere to go."""
 import pytest
 from testinfra.host import Host
 
-from fixtures.prometheus import (
+from opsgate.prometheus import (
     ALERTMANAGER_DISCOVERY_WAIT_S,
     ALERTMANAGER_POLL_INTERVAL_S,
     PrometheusApi,
     resolves_to_section,
     wait_for_alertmanagers,
 )
-from fixtures.runbook import load_runbook
-from fixtures.target import Prometheus, Target
+from opsgate.runbook import load_runbook
+from opsgate.target import Prometheus, Target
 
 pytestmark = pytest.mark.monitoring
 DOWN = "monitoring/prometheus-down"

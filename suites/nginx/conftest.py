@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 import pytest
 from testinfra.host import Host
 
-from fixtures.checks import component, parametrize
-from fixtures.hosts import host_for
-from fixtures.http import HttpClient
-from fixtures.options import TARGET_KEY
-from fixtures.target import Nginx, Target
-from fixtures.verdicts import NGINX
+from opsgate.checks import component, parametrize
+from opsgate.hosts import host_for
+from opsgate.http import HttpClient
+from opsgate.options import TARGET_KEY
+from opsgate.target import Nginx, Target
+from opsgate.verdicts import NGINX
 
 
 def server_names(nginx: Nginx) -> list[str]:

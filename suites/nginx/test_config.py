@@ -6,9 +6,9 @@ import warnings
 import pytest
 from testinfra.host import Host
 
-from fixtures.nginx import NoMaster, changes_not_loaded, config_dump, config_test, describe_changes, running_master
-from fixtures.target import Nginx
-from fixtures.verdict import fail
+from opsgate.nginx import NoMaster, changes_not_loaded, config_dump, config_test, describe_changes, running_master
+from opsgate.target import Nginx
+from opsgate.verdict import fail
 
 pytestmark = pytest.mark.nginx
 

@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fixtures.checks import required
-from fixtures.http import HttpClient
-from fixtures.target import Nginx, Target
-from fixtures.verdicts import NGINX
+from opsgate.checks import required
+from opsgate.http import HttpClient
+from opsgate.target import Nginx, Target
+from opsgate.verdicts import NGINX
 
 pytestmark = pytest.mark.nginx
 

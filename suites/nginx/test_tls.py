@@ -6,8 +6,8 @@ import warnings
 
 import pytest
 
-from fixtures.target import Nginx, Target
-from fixtures.tls import (
+from opsgate.target import Nginx, Target
+from opsgate.tls import (
     accepts_protocol,
     covers,
     days_left,
@@ -16,7 +16,7 @@ from fixtures.tls import (
     key_strength,
     names_of,
 )
-from fixtures.verdict import fail
+from opsgate.verdict import fail
 
 pytestmark = pytest.mark.nginx
 HANDSHAKE = ("tls/handshake-failed", "nginx/down")

@@ -12,20 +12,20 @@ from typing import Any
 
 import pytest
 
-from fixtures import outages
-from fixtures.app import discover_login
-from fixtures.checks import component, parametrize
-from fixtures.http import HttpClient, clear_text_host, server_of
-from fixtures.inconclusive import Inconclusive
-from fixtures.options import TARGET_KEY
-from fixtures.perf_run import PerfRun, plan, run_locust
-from fixtures.perf_verdict import thresholds, untrustworthy
-from fixtures.prometheus import PrometheusApi
-from fixtures.reporting import REPORTS_DIR
-from fixtures.target import Target
-from fixtures.target_app import Login
-from fixtures.target_perf import Drift, Perf
-from fixtures.verdict import CheckFailed
+from opsgate import outages
+from opsgate.app import discover_login
+from opsgate.checks import component, parametrize
+from opsgate.http import HttpClient, clear_text_host, server_of
+from opsgate.inconclusive import Inconclusive
+from opsgate.options import TARGET_KEY
+from opsgate.perf_run import PerfRun, plan, run_locust
+from opsgate.perf_verdict import thresholds, untrustworthy
+from opsgate.prometheus import PrometheusApi
+from opsgate.reporting import REPORTS_DIR
+from opsgate.target import Target
+from opsgate.target_app import Login
+from opsgate.target_perf import Drift, Perf
+from opsgate.verdict import CheckFailed
 
 ASKED_FOR = "perf"
 

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from pytest_html import extras as html_extras
 
-from fixtures.inconclusive import Inconclusive
-from fixtures.perf_report import report_html
-from fixtures.perf_run import PerfRun
-from fixtures.perf_verdict import MIN_SAMPLES, RUNBOOK, Threshold, breaking_point, regression, steps, thresholds
-from fixtures.perf_verdict import untrustworthy as untrustworthy_reasons
-from fixtures.target_perf import Perf
-from fixtures.verdict import fail
+from opsgate.inconclusive import Inconclusive
+from opsgate.perf_report import report_html
+from opsgate.perf_run import PerfRun
+from opsgate.perf_verdict import MIN_SAMPLES, RUNBOOK, Threshold, breaking_point, regression, steps, thresholds
+from opsgate.perf_verdict import untrustworthy as untrustworthy_reasons
+from opsgate.target_perf import Perf
+from opsgate.verdict import fail
 from suites.perf.conftest import ran, trusted
 
 pytestmark = [pytest.mark.perf, pytest.mark.destructive]  # load is a write: refused on production

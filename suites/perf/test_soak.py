@@ -3,12 +3,12 @@ over the soak's steady state, fitted with a straight line whose slope is held to
 
 import pytest
 
-from fixtures.inconclusive import Inconclusive
-from fixtures.perf_run import PerfRun
-from fixtures.perf_verdict import MIN_DRIFT_POINTS, slope_per_hour
-from fixtures.prometheus import PrometheusApi
-from fixtures.target_perf import Drift, Perf
-from fixtures.verdict import fail
+from opsgate.inconclusive import Inconclusive
+from opsgate.perf_run import PerfRun
+from opsgate.perf_verdict import MIN_DRIFT_POINTS, slope_per_hour
+from opsgate.prometheus import PrometheusApi
+from opsgate.target_perf import Drift, Perf
+from opsgate.verdict import fail
 from suites.perf.conftest import trusted
 
 pytestmark = [pytest.mark.perf, pytest.mark.destructive]

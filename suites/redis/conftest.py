@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from fixtures.checks import component
-from fixtures.redis_server import RedisServer
-from fixtures.target import Redis, Target
+from opsgate.checks import component
+from opsgate.redis_server import RedisServer
+from opsgate.target import Redis, Target
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from fixtures.redis_server import RedisServer
-from fixtures.target import Redis
+from opsgate.redis_server import RedisServer
+from opsgate.target import Redis
 
 pytestmark = pytest.mark.redis
 

@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from testinfra.host import Host
 
-from fixtures import outages
-from fixtures.app import ReadinessReport, discover_login, login, published_document
-from fixtures.browser import Browser, PageVisit
-from fixtures.checks import component, parametrize, required
-from fixtures.hosts import host_for
-from fixtures.http import Answer, HttpClient, clear_text_host, server_of
-from fixtures.options import TARGET_KEY
-from fixtures.target import Frontend, Target
-from fixtures.target_app import App, Cors, Endpoint, Login
+from opsgate import outages
+from opsgate.app import ReadinessReport, discover_login, login, published_document
+from opsgate.browser import Browser, PageVisit
+from opsgate.checks import component, parametrize, required
+from opsgate.hosts import host_for
+from opsgate.http import Answer, HttpClient, clear_text_host, server_of
+from opsgate.options import TARGET_KEY
+from opsgate.target import Frontend, Target
+from opsgate.target_app import App, Cors, Endpoint, Login
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")  # an endpoint called with these changes the target: destructive
 
@@ -156,7 +156,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_runtestloop(session: pytest.Session) -> None:
-    """After fixtures.triage's sweep: send the browser to the page while the HTTP checks run, or close it when no
+    """After opsgate.triage's sweep: send the browser to the page while the HTTP checks run, or close it when no
     selected check needs the page or its server is dead (never left loading at exit)."""
     browser = session.config.stash.get(BROWSER_KEY, None)
     frontend = browser and session.config.stash[TARGET_KEY].frontend

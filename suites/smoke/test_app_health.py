@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 import pytest
 
-from fixtures.app import ReadinessReport, version_in
-from fixtures.http import HttpClient
-from fixtures.target import Target
-from fixtures.target_app import App
+from opsgate.app import ReadinessReport, version_in
+from opsgate.http import HttpClient
+from opsgate.target import Target
+from opsgate.target_app import App
 
 pytestmark = pytest.mark.smoke
 

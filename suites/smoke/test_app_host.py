@@ -4,8 +4,8 @@ it is the app, identified by its full command line, not by any process that happ
 import pytest
 from testinfra.host import Host
 
-from fixtures.hosts import listeners_on, port_owners
-from fixtures.target_app import App
+from opsgate.hosts import listeners_on, port_owners
+from opsgate.target_app import App
 
 pytestmark = pytest.mark.smoke
 

@@ -4,10 +4,10 @@ from collections.abc import Callable
 
 import pytest
 
-from fixtures.app import identity, login, refresh
-from fixtures.http import HttpClient
-from fixtures.jsonpath import json_at
-from fixtures.target_app import App, Login
+from opsgate.app import identity, login, refresh
+from opsgate.http import HttpClient
+from opsgate.jsonpath import json_at
+from opsgate.target_app import App, Login
 
 pytestmark = pytest.mark.smoke
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from fixtures.http import HttpClient
-from fixtures.target_app import Cors
+from opsgate.http import HttpClient
+from opsgate.target_app import Cors
 
 pytestmark = pytest.mark.smoke
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from fixtures.http import Answer
-from fixtures.openapi import operation_for, response_schema, schema_errors
-from fixtures.target_app import App, Endpoint
-from fixtures.verdict import fail
+from opsgate.http import Answer
+from opsgate.openapi import operation_for, response_schema, schema_errors
+from opsgate.target_app import App, Endpoint
+from opsgate.verdict import fail
 
 pytestmark = pytest.mark.smoke
 ANSWER_RUNBOOKS = ("app/health-down", "app/not-ready", "app/server-errors", "app/unexpected-status",

@@ -6,8 +6,8 @@ from collections.abc import Callable
 import pytest
 from pytest_html import extras
 
-from fixtures.browser import PageVisit
-from fixtures.target import Frontend
+from opsgate.browser import PageVisit
+from opsgate.target import Frontend
 
 pytestmark = pytest.mark.smoke
 
