@@ -389,7 +389,7 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "container-wrong-image-tag": (lambda: rig("web").attrs["Config"]["Image"], "opsgate-rig:1.0", "opsgate-rig:0.9"),
     "container-missing-service": (lambda: rig("worker") is not None, True, False),
     "container-error-logs": (lambda: b"ERROR" in rig("worker").logs(), False, True),
-    "container-memory-near-limit": (lambda: rig_memory_pct("worker") > 90, False, True),
+    "container-memory-near-limit": (lambda: rig_memory_pct("worker") > 80, False, True),
     "container-job-failed": (lambda: rig("migrate").attrs["State"]["ExitCode"], 0, 1),
 }
 
