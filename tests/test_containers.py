@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from opsgate.containers import ImageFacts, memory_use
-from stack.components.containers import PROJECT, PROXY_CONF
+from opsgate.containers import ONE_OFF_LABEL, PROJECT_LABEL, SERVICE_LABEL, ImageFacts, memory_use
+from stack.components.containers import PROJECT, PROXY_CONF, client
+from stack.components.containers.images import CURRENT, REPOSITORY
 from stack.core import Stack
 from tests.gate import matches, patched_target, run_gate
 
@@ -34,6 +35,32 @@ def test_docker_host_spec_runs_nginx_t_inside_the_container(stack: Stack, tmp_pa
     verdict = next(v for check, v in broken.verdicts.items() if matches(NGINX_T, check))
     assert (verdict.outcome, verdict.runbook) == ("failed", "nginx/config-invalid"), broken.output[-2000:]
     assert "/etc/rig-nginx/nginx.conf" in verdict.message
+
+
+def test_a_health_check_still_starting_is_waited_for_then_fails_and_one_off_containers_are_not_replicas(
+        stack: Stack, tmp_path: Path) -> None:
+    """A service whose health check stays `starting` (a 60 s start period) fails after `health_wait_s`, quoting the
+    wait; a `docker compose run` container of web that exited 1 is not counted against web's replicas."""
+    engine = client()
+    labels = {PROJECT_LABEL: PROJECT, SERVICE_LABEL: "slow"}
+    started = [
+        engine.containers.run(f"{REPOSITORY}:{CURRENT}", ["sleep", "300"], detach=True, network_mode="host",
+                              labels=labels, healthcheck={"test": ["CMD", "false"], "interval": 30 * 10**9,
+                                                          "start_period": 60 * 10**9}),
+        engine.containers.run(f"{REPOSITORY}:{CURRENT}", ["sh", "-c", "exit 1"], detach=True, network_mode="host",
+                              labels={PROJECT_LABEL: PROJECT, SERVICE_LABEL: "web", ONE_OFF_LABEL: "True"}),
+    ]
+    try:
+        target = patched_target("starting", {"containers": {"health_wait_s": 2, "services": [
+            {"name": "web"}, {"name": "slow"}]}})
+        run = run_gate("containers", tmp_path, target=target, extra=("suites/containers/test_services.py",))
+    finally:
+        for container in started:
+            container.remove(force=True)
+    failed = {check: v for check, v in run.verdicts.items() if v.outcome == "failed"}
+    assert list(failed) == ["test_services::test_service_is_healthy[slow]"], run.output[-2000:]
+    assert "is starting after 2 s" in failed["test_services::test_service_is_healthy[slow]"].message
+    assert run.verdicts["test_services::test_service_runs_its_replicas[web]"].outcome == "passed"
 
 
 @pytest.mark.parametrize(("expected", "holds"), [

@@ -43,7 +43,8 @@ class Project:
         return self.engine.project(self.config.compose_project)
 
     def of(self, service: ContainerService) -> list[ContainerFacts]:
-        return [c for c in self._containers if c.service == service.name]
+        """The service's containers, without those `docker compose run` made (a shell, a one-off task)."""
+        return [c for c in self._containers if c.service == service.name and not c.one_off]
 
     @cached_property
     def restart_counts_later(self) -> dict[str, int]:

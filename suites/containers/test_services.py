@@ -46,10 +46,9 @@ def test_one_shot_job_succeeded(job: ContainerService, project: Project, contain
     assert not unfinished, f"job {job.name} did not exit 0: {_states(unfinished)}"
 
 
-def _settled(container: ContainerFacts, engine: Engine, wait_s: float) -> ContainerFacts:
-    """The container once its health check has left `starting`, or as it is after `wait_s` seconds."""
-    end = time.monotonic() + wait_s
-    while container.health == "starting" and time.monotonic() < end:
+def _settled(container: ContainerFacts, engine: Engine, until: float) -> ContainerFacts:
+    """The container once its health check has left `starting`, or as it is at monotonic time `until`."""
+    while container.health == "starting" and time.monotonic() < until:
         time.sleep(0.5)
         container = engine.container(container.id) or container
     return container
@@ -58,9 +57,10 @@ def _settled(container: ContainerFacts, engine: Engine, wait_s: float) -> Contai
 @pytest.mark.runbook("containers/unhealthy", "containers/engine-unreachable")
 def test_service_is_healthy(service: ContainerService, project: Project, engine: Engine,
                             containers_config: Containers) -> None:
-    """Judged where a health check is defined, on the running containers (the replicas check counts the rest)."""
-    checked = [_settled(c, engine, containers_config.health_wait_s) for c in project.of(service)
-               if c.running and c.health]
+    """Judged where a health check is defined, on the running containers (the replicas check counts the rest);
+    all of the service's containers share one wait for `starting`."""
+    until = time.monotonic() + containers_config.health_wait_s
+    checked = [_settled(c, engine, until) for c in project.of(service) if c.running and c.health]
     unhealthy = [c for c in checked if c.health != "healthy"]
     assert not unhealthy, "; ".join(
         f"{c.name} is {c.health}" + (f" after {containers_config.health_wait_s:g} s" if c.health == "starting" else "")
