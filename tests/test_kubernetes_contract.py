@@ -37,6 +37,7 @@ class Case:
     expect: dict[str, str]  # check pattern -> runbook id its failure must cite; every other check passes
     token: str = TOKEN
     kubeconfig: bool = False  # reach the API through a kubeconfig context instead of api_url and token
+    workloads: tuple[dict[str, Any], ...] = tuple(WORKLOADS)
 
 
 CASES = [
@@ -52,6 +53,10 @@ CASES = [
          {check("test_containers_run_the_expected_image", "app"): "kubernetes/wrong-image"}),
     Case("image-pull-failed", "image-pull-failed",
          {check("test_pods_are_ready", "app"): "kubernetes/image-pull-failed"}),
+    # A sidecar of its own version: left out of the image check when the workload names its own containers.
+    Case("sidecar-left-out", "sidecar", {}, workloads=({**WORKLOADS[0], "image_containers": ["app"]}, *WORKLOADS[1:])),
+    Case("sidecar-judged", "sidecar",
+         {check("test_containers_run_the_expected_image", "app"): "kubernetes/wrong-image"}),
     Case("job-failed", "job-failed", {"test_workloads::test_job_succeeded[migrate]": "kubernetes/job-failed"}),
     Case("bad-token", "healthy", {"test_workloads::*": "kubernetes/api-unreachable"}, token=REVOKED),
     Case("unreachable", None, {"test_workloads::*": "kubernetes/api-unreachable"}),
@@ -81,7 +86,7 @@ def kubeconfig(path: Path, url: str) -> Path:
 
 
 def target_file(case: Case, url: str, directory: Path) -> Path:
-    section: dict[str, Any] = {"namespace": "shop", "workloads": WORKLOADS, "expected_image_tag": "2.3.1",
+    section: dict[str, Any] = {"namespace": "shop", "workloads": list(case.workloads), "expected_image_tag": "2.3.1",
                                "jobs": ["migrate"], "timeout_s": 2}
     if case.kubeconfig:
         section |= {"kubeconfig": str(kubeconfig(directory / "kubeconfig", url)), "context": "replay"}
