@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,8 @@ import pytest
 from stack.core import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
+# The self-tests' own CI job summary and artifact are not their gates': a gate run here must not append to them.
+CI_ONLY = ("GITHUB_STEP_SUMMARY", "OPSGATE_REPORT_ARTIFACT")
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +28,21 @@ def stack() -> Stack:
     return stack
 
 
+@functools.cache
+def self_test_reports() -> Path:
+    """Where the gates the self-tests run write their reports (one folder per test process, removed at its end):
+    never over the operator's reports/latest.*"""
+    path = Path(tempfile.mkdtemp(prefix="opsgate-self-test-reports-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def gate_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a gate a self-test runs: ours, reports in self_test_reports(), then `env`."""
+    inherited = {key: value for key, value in os.environ.items() if key not in CI_ONLY}
+    return {**inherited, "OPSGATE_REPORTS_DIR": str(self_test_reports()), **(env or {})}
+
+
 def run_pytest(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run opsgate's pytest in a subprocess from the repo root, as a user would."""
     return subprocess.run(
@@ -30,5 +51,5 @@ def run_pytest(*args: str, env: dict[str, str] | None = None, timeout: float = 3
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env=gate_env(env),
     )

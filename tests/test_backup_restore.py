@@ -32,7 +32,7 @@ from opsgate.target_backup import Backup, Dumps
 from stack.components import pgbackrest
 from stack.components.postgres.server import PG_BIN, PG_SOCKET_DIR, admin_connection
 from stack.config import APP_DB, PORTS
-from tests.conftest import ROOT, run_pytest
+from tests.conftest import ROOT, gate_env, run_pytest
 from tests.gate import LOCAL_TARGET, patched_target, read_junit
 
 pytestmark = pytest.mark.stack
@@ -189,7 +189,8 @@ def test_production_gets_no_canary(tmp_path: Path, stack: object) -> None:
 def test_an_interrupted_restore_leaves_no_scratch_instance(sig: signal.Signals, stack: object) -> None:
     before = _source_content()
     gate = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:randomly", "-m", "backup", "--no-reports",
-                             "-k", "round_trip"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "-k", "round_trip"], cwd=ROOT, env=gate_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + GRACE_S
     while not glob.glob(os.path.join(tempfile.gettempdir(), "opsgate-restore-*", "data", "postmaster.pid")):
         assert time.monotonic() < deadline and gate.poll() is None, "no scratch instance was started"

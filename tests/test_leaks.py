@@ -1,6 +1,7 @@
 """No artifact shows a secret: the whole gate runs with wrong passwords full of URL delimiters (so every probe
-fails and talks about its credentials), then the console output, the JUnit file and the HTML report are grepped
-for each secret raw, URL-encoded and base64-encoded. `--debug`, which would write them in clear, is refused."""
+fails and talks about its credentials), then the console output, the JUnit file, the HTML report and the CI job
+summary are grepped for each secret raw, URL-encoded and base64-encoded. `--debug`, which would write them in clear,
+is refused."""
 
 from __future__ import annotations
 
@@ -25,12 +26,13 @@ def forms(secret: str) -> set[str]:
 
 
 def test_no_artifact_shows_a_secret_in_any_form(stack: Stack, tmp_path: Path) -> None:
-    junit, page = tmp_path / "gate.xml", tmp_path / "gate.html"
+    junit, page, summary = tmp_path / "gate.xml", tmp_path / "gate.html", tmp_path / "summary.md"
     result = run_pytest(f"--target={LOCAL_TARGET}", "--no-reports", f"--junitxml={junit}", f"--html={page}",
-                        "--self-contained-html", "-rA", env=SECRETS, timeout=300)
+                        "--self-contained-html", "-rA", env={**SECRETS, "GITHUB_STEP_SUMMARY": str(summary)},
+                        timeout=300)
     debug = run_pytest(f"--target={LOCAL_TARGET}", "--collect-only", "--debug", env=SECRETS, timeout=60)
     artifacts = {"console": result.stdout + result.stderr, "junit": junit.read_text(), "html": page.read_text(),
-                 "--debug": debug.stdout + debug.stderr}
+                 "job summary": summary.read_text(), "--debug": debug.stdout + debug.stderr}
     assert result.returncode == 1, artifacts["console"][-2000:]
     assert "password authentication failed" in artifacts["junit"]  # the probes did talk about credentials
     assert debug.returncode == 4 and "not allowed" in artifacts["--debug"]

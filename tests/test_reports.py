@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from stack.core import Stack
-from tests.conftest import ROOT, run_pytest
+from tests.conftest import ROOT, run_pytest, self_test_reports
 from tests.gate import patched_target
 
 pytestmark = pytest.mark.stack
@@ -19,10 +19,11 @@ def test_each_run_writes_html_and_junit_with_metadata(stack: Stack) -> None:
     result = run_pytest("-m", "smoke")
     assert result.returncode == 0, result.stdout[-3000:]
     html_path = Path(re.search(r"Generated html report: file://(\S+\.html)", result.stdout)[1])
-    assert re.fullmatch(r"smoke-\d{8}-\d{6}\.html", html_path.name) and html_path.parent == ROOT / "reports"
+    reports = self_test_reports()  # OPSGATE_REPORTS_DIR: the operator's reports/latest.* stay theirs
+    assert re.fullmatch(r"smoke-\d{8}-\d{6}\.html", html_path.name) and html_path.parent == reports
     xml_path = html_path.with_suffix(".xml")
-    assert (ROOT / "reports" / "latest.html").resolve() == html_path
-    assert (ROOT / "reports" / "latest.xml").resolve() == xml_path
+    assert (reports / "latest.html").resolve() == html_path
+    assert (reports / "latest.xml").resolve() == xml_path
     page = html_path.read_text()
     for field in ("Target", "local (", "Environment", "App version", "1.4.0", "opsgate git sha", "Started", "Duration"):
         assert field in page, f"report metadata lacks {field}"

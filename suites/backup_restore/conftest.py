@@ -21,7 +21,7 @@ from opsgate.dr_pitr import TARGETS, rehearse_point_in_time
 from opsgate.dr_run import SOURCES, DrRun, last_runs
 from opsgate.dr_snapshot import rehearse_snapshot
 from opsgate.options import TARGET_KEY, target_path
-from opsgate.reporting import REPORTS_DIR
+from opsgate.reporting import reports_dir
 from opsgate.safety import writes_allowed
 from opsgate.target import Target
 from opsgate.target_backup import Backup, VolumeArchive
@@ -115,7 +115,7 @@ def _history(config: pytest.Config, backup: Backup) -> Path | None:
     """The target's history file; else reports/dr-history.jsonl, unless the run writes no reports."""
     if backup.history:
         return Path(backup.history)
-    return None if config.getoption("no_reports") else config.rootpath / REPORTS_DIR / "dr-history.jsonl"
+    return None if config.getoption("no_reports") else reports_dir(config.rootpath) / "dr-history.jsonl"
 
 
 def _recorded(run: DrRun, config: pytest.Config, backup: Backup, target: Target) -> DrRun:

@@ -21,7 +21,7 @@ from opsgate.options import TARGET_KEY
 from opsgate.perf_run import PerfRun, plan, run_locust
 from opsgate.perf_verdict import thresholds, untrustworthy
 from opsgate.prometheus import PrometheusApi
-from opsgate.reporting import REPORTS_DIR
+from opsgate.reporting import reports_dir
 from opsgate.target import Target
 from opsgate.target_app import Login
 from opsgate.target_perf import Drift, Perf
@@ -81,7 +81,7 @@ def perf_reports(request: pytest.FixtureRequest) -> Iterator[Path]:
     """reports/perf (Locust's report, CSVs, each run's summary: a baseline for later runs); a throwaway
     directory with --no-reports."""
     if not request.config.getoption("no_reports"):
-        yield request.config.rootpath / REPORTS_DIR / "perf"
+        yield reports_dir(request.config.rootpath) / "perf"
         return
     with tempfile.TemporaryDirectory(prefix="opsgate-perf-reports-") as scratch:
         yield Path(scratch)
