@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from opsgate.inconclusive import EXIT_INCONCLUSIVE
@@ -79,6 +82,16 @@ def run_gate(marker: str, workdir: Path, *, target: Path = LOCAL_TARGET, env: di
                         env=env)
     verdicts = read_junit(junit) if junit.exists() else {}
     return GateRun(result.returncode, verdicts, result.stdout + result.stderr)
+
+
+def runs_at_once(cases: dict[str, Callable[[Path], GateRun]], tmp_path_factory: pytest.TempPathFactory,
+                 at_once: int = 4) -> dict[str, tuple[GateRun, Path]]:
+    """Independent gate runs side by side (they mostly wait on imports and sockets), each in a folder of its own:
+    each case's (run, folder), by name."""
+    folders = {name: tmp_path_factory.mktemp(name) for name in cases}
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        started = {name: pool.submit(run, folders[name]) for name, run in cases.items()}
+    return {name: (future.result(), folders[name]) for name, future in started.items()}
 
 
 def matches(pattern: str, check: str) -> bool:

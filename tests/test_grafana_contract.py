@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stack.core import Stack
-from tests.gate import matches, patched_target, run_gate
+from tests.gate import GateRun, matches, patched_target, run_gate, runs_at_once
 from tests.grafana_server import PASSWORD, TOKEN, USER, recorded_grafana
 from tests.test_bad_input import free_port
 
@@ -64,13 +65,23 @@ def grafana_at(recordings: str | None) -> Iterator[str]:
     yield f"http://127.0.0.1:{free_port()}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_grafana_checks_give_the_recorded_verdicts(case: Case, stack: Stack, tmp_path: Path) -> None:
+def gate_run(case: Case, directory: Path) -> GateRun:
     with grafana_at(case.recordings) as url:
         grafana = {"url": url, **case.auth, "datasource_uid": "prometheus",
                    "dashboards": ["app-overview", "PostgreSQL overview"]}
         target = patched_target(f"grafana-{case.name}", {"grafana": grafana})
-        run = run_gate("monitoring", tmp_path, target=target, env=case.env, extra=("-k", "grafana"))
+        return run_gate("monitoring", directory, target=target, env=case.env, extra=("-k", "grafana"))
+
+
+@pytest.fixture(scope="module")
+def runs(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[GateRun, Path]]:
+    """Every case's gate run, side by side (each has its own replay server; they only read from the stack)."""
+    return runs_at_once({case.name: partial(gate_run, case) for case in CASES}, tmp_path_factory)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_grafana_checks_give_the_recorded_verdicts(case: Case, runs: dict[str, tuple[GateRun, Path]]) -> None:
+    run, tmp_path = runs[case.name]
     verdicts = {check: v for check, v in run.verdicts.items() if check.startswith("test_grafana::")}
     assert len(verdicts) == 5, run.output[-3000:]  # health, datasource, query, two dashboards
     assert run.returncode == (1 if case.expect else 0), run.output[-3000:]

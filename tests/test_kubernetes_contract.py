@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 import yaml
 
 from opsgate.target import TargetError, load_target
-from tests.gate import matches, run_gate
+from tests.gate import GateRun, matches, run_gate, runs_at_once
 from tests.kubernetes_server import TOKEN, recorded_kubernetes
 from tests.test_bad_input import free_port
 
@@ -97,12 +98,21 @@ def target_file(case: Case, url: str, directory: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_kubernetes_checks_give_the_recorded_verdicts(case: Case, tmp_path: Path) -> None:
-    env = {"OPSGATE_T_K8S_TOKEN": case.token}
+def gate_run(case: Case, directory: Path) -> GateRun:
     with api_at(case.recordings) as url:
-        run = run_gate("kubernetes", tmp_path, target=target_file(case, url, tmp_path), env=env,
-                       extra=("suites/kubernetes",))
+        return run_gate("kubernetes", directory, target=target_file(case, url, directory),
+                        env={"OPSGATE_T_K8S_TOKEN": case.token}, extra=("suites/kubernetes",))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[GateRun, Path]]:
+    """Every case's gate run, side by side (each has its own replay server)."""
+    return runs_at_once({case.name: partial(gate_run, case) for case in CASES}, tmp_path_factory)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_kubernetes_checks_give_the_recorded_verdicts(case: Case, runs: dict[str, tuple[GateRun, Path]]) -> None:
+    run, tmp_path = runs[case.name]
     verdicts = {name: v for name, v in run.verdicts.items() if name.startswith("test_workloads::")}
     assert len(verdicts) == CHECKS, run.output[-3000:]
     assert run.returncode == (1 if case.expect else 0), run.output[-3000:]
