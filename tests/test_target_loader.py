@@ -54,6 +54,20 @@ def test_interpolation_prefers_the_environment_and_registers_secrets(
     assert "from-the-environment" in SECRETS and "redis-default-pw" in SECRETS
 
 
+def test_versions_and_image_tags_are_interpolated_but_not_secrets(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure must say which tag ran and which was expected: `${DEPLOY_TAG}` there is no secret."""
+    monkeypatch.setenv("OPSGATE_T_TAG", "deploy-tag-2.4.0")
+    path = tmp_path / "t.yml"
+    path.write_text(MINIMAL + "containers:\n  compose_project: shop\n  expected_image_tag: ${OPSGATE_T_TAG}\n"
+                    "  services: [{name: api, image_tag: '${OPSGATE_T_UNSET:-pinned-15.6}'}]\n")
+    target = load_target(path)
+    assert target.containers and target.containers.expected_image_tag == "deploy-tag-2.4.0"
+    from opsgate.secrets import SECRETS
+
+    assert "deploy-tag-2.4.0" not in SECRETS and "pinned-15.6" not in SECRETS
+
+
 def test_redaction_masks_registered_values_and_credential_shapes() -> None:
     registry = SecretRegistry()
     registry.add("hunter2-long")
