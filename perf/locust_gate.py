@@ -95,5 +95,5 @@ def _quit(**_: Any) -> None:
     failures = [{"name": e.name, "method": e.method, "error": str(e.error), "occurrences": e.occurrences}
                 for e in errors]
     summary = RECORDER.summary(time.time() - run["began"], run["users"], failures)
-    write_summary(PLAN["summary"], {"profile": PLAN["profile"], **summary})
+    write_summary(PLAN["summary"], {"profile": PLAN["profile"], "release": PLAN.get("release"), **summary})
 

@@ -106,8 +106,10 @@ def test_the_index_links_every_run_newest_first_and_plots_the_history(runs: tupl
     plots = re.findall(r"<figcaption>([^<]+)</figcaption>(<svg|<p class=no-data>no data yet)", index)
     assert dict(plots) == {
         "DR restore time (RTO) and RPO per night": "<p class=no-data>no data yet",
-        "Backup size": "<p class=no-data>no data yet", "Load test latency per run": "<p class=no-data>no data yet",
-        "Load test throughput per run": "<p class=no-data>no data yet", "Failed checks per gate run": "<svg"}
+        "Backup size": "<p class=no-data>no data yet",
+        "Load test latency per run, labelled by release": "<p class=no-data>no data yet",
+        "Load test throughput per run, labelled by release": "<p class=no-data>no data yet",
+        "Failed checks per gate run": "<svg"}
 
 
 def test_the_plots_draw_dr_and_load_history(tmp_path: Path) -> None:
@@ -117,9 +119,10 @@ def test_the_plots_draw_dr_and_load_history(tmp_path: Path) -> None:
                                       "size_bytes": 5e6 * day}) + "\n" for day in (1, 2)) + '{"cut sh')
     (tmp_path / "perf").mkdir()
     (tmp_path / "perf" / "load-20261201-020000.json").write_text(json.dumps(
-        {"started_at": 1796090400.0, "total": {"p95_ms": 120.0, "p99_ms": 250.0, "rps": 80.5}}))
+        {"started_at": 1796090400.0, "release": "2.4.0", "total": {"p95_ms": 120.0, "p99_ms": 250.0, "rps": 80.5}}))
     index = write_index(tmp_path, dr).read_text()
     assert index.count("<svg") == 4 and index.count("no data yet") == 1, "all but the gate runs' plot: none ran"
+    assert index.count(">2.4.0<") == 3, "each load-test point is labelled by its release (p95, p99, RPS)"
     assert "no runs yet" in index
 
 
