@@ -26,7 +26,7 @@ def _answer(path: str, headers: Message, recorded: dict[str, Exchange], unauthor
 
 
 @contextmanager
-def recorded_grafana(variant: str) -> Iterator[str]:
-    """Serve a variant of the recordings on 127.0.0.1 (an ephemeral port); yields the base URL."""
+def recorded_grafana(variant: str | None) -> Iterator[str]:
+    """A variant of the recordings served on 127.0.0.1 (None: a port where nothing listens); yields the base URL."""
     with replayed(RECORDINGS, variant, _answer) as url:
         yield url

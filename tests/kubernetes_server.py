@@ -38,7 +38,7 @@ def _answer(path: str, headers: Message, recorded: dict[str, Exchange], unauthor
 
 
 @contextmanager
-def recorded_kubernetes(variant: str) -> Iterator[str]:
-    """Serve a variant of the recordings on 127.0.0.1 (an ephemeral port); yields the API server's URL."""
+def recorded_kubernetes(variant: str | None) -> Iterator[str]:
+    """A variant of the recordings served on 127.0.0.1 (None: a port where nothing listens); yields the API's URL."""
     with replayed(RECORDINGS, variant, _answer) as url:
         yield url

@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.test_bad_input import free_port
+
 Exchange = dict[str, Any]
 # What the server answers: from the request's path and headers, the variant's exchanges and `unauthorized.json`.
 Answer = Callable[[str, Message, dict[str, Exchange], Exchange], Exchange]
@@ -59,8 +61,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def replayed(recordings: Path, variant: str, answer: Answer) -> Iterator[str]:
-    """Serve a variant of the recordings on 127.0.0.1 (an ephemeral port); yields the base URL."""
+def replayed(recordings: Path, variant: str | None, answer: Answer) -> Iterator[str]:
+    """Serve a variant of the recordings on 127.0.0.1 (an ephemeral port); yields the base URL. Variant None: the
+    URL of a port where nothing listens (the API unreachable)."""
+    if variant is None:
+        yield f"http://127.0.0.1:{free_port()}"
+        return
     server = _Replay(exchanges(recordings, variant), read(recordings / "unauthorized.json"), answer)
     thread = threading.Thread(target=server.serve_forever, name=f"{recordings.name}-{variant}", daemon=True)
     thread.start()

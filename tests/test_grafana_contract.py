@@ -6,8 +6,6 @@ name; everything else about Grafana comes from the recordings (the reference sta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,7 +16,6 @@ import pytest
 from stack.core import Stack
 from tests.gate import GateRun, matches, patched_target, run_gate, runs_at_once
 from tests.grafana_server import PASSWORD, TOKEN, USER, recorded_grafana
-from tests.test_bad_input import free_port
 
 pytestmark = pytest.mark.stack
 
@@ -56,17 +53,8 @@ CASES = [
 ]
 
 
-@contextmanager
-def grafana_at(recordings: str | None) -> Iterator[str]:
-    if recordings:
-        with recorded_grafana(recordings) as url:
-            yield url
-        return
-    yield f"http://127.0.0.1:{free_port()}"
-
-
 def gate_run(case: Case, directory: Path) -> GateRun:
-    with grafana_at(case.recordings) as url:
+    with recorded_grafana(case.recordings) as url:
         grafana = {"url": url, **case.auth, "datasource_uid": "prometheus",
                    "dashboards": ["app-overview", "PostgreSQL overview"]}
         target = patched_target(f"grafana-{case.name}", {"grafana": grafana})

@@ -3,8 +3,6 @@ gate run. Needs neither a cluster nor the reference stack: the target holds only
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -64,15 +62,6 @@ CASES = [
 ]
 
 
-@contextmanager
-def api_at(recordings: str | None) -> Iterator[str]:
-    if recordings:
-        with recorded_kubernetes(recordings) as url:
-            yield url
-        return
-    yield f"http://127.0.0.1:{free_port()}"
-
-
 def kubeconfig(path: Path, url: str) -> Path:
     """A kubeconfig whose current context is another cluster: only `kubernetes.context` reaches the recordings."""
     clusters = {"replay": url, "elsewhere": f"http://127.0.0.1:{free_port()}"}
@@ -99,7 +88,7 @@ def target_file(case: Case, url: str, directory: Path) -> Path:
 
 
 def gate_run(case: Case, directory: Path) -> GateRun:
-    with api_at(case.recordings) as url:
+    with recorded_kubernetes(case.recordings) as url:
         return run_gate("kubernetes", directory, target=target_file(case, url, directory),
                         env={"OPSGATE_T_K8S_TOKEN": case.token}, extra=("suites/kubernetes",))
 
