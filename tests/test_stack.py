@@ -396,10 +396,7 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
 
 def rig(service: str) -> Container | None:
     """The rig's container of `service` on the stack's Docker Engine, as it is now."""
-    found = containers.client().containers.list(
-        all=True, filters={"label": [f"com.docker.compose.project={containers.PROJECT}",
-                                     f"com.docker.compose.service={service}"]})
-    return found[0] if found else None
+    return containers.by_service().get(service)
 
 
 def rig_memory_pct(service: str) -> float:

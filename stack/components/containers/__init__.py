@@ -71,18 +71,19 @@ def compose(*args: str) -> None:
         raise StackError(f"docker-compose {' '.join(args)}: no answer in {COMPOSE_TIMEOUT_S} s") from None
 
 
-def _containers() -> dict[str, Container]:
+def by_service() -> dict[str, Container]:
+    """The project's containers now, by Compose service."""
     found = client().containers.list(all=True, filters={"label": f"com.docker.compose.project={PROJECT}"})
     return {container.labels["com.docker.compose.service"]: container for container in found}
 
 
 def container(service: str) -> Container:
-    return _containers()[service]
+    return by_service()[service]
 
 
 def _not_settled() -> list[str]:
     """What keeps the project from being healthy: a service not running healthy, or migrate not exited 0."""
-    containers, waiting = _containers(), []
+    containers, waiting = by_service(), []
     for service in SERVICES:
         if service not in containers:
             waiting.append(f"{service} missing")
