@@ -9,10 +9,10 @@ contenders:
 
   (a) the runbooks' procedure: plain `pg_dump` piped to `psql -v ON_ERROR_STOP=1` into a fresh database;
   (b) `pg_dump -Fd -j2` into a temporary directory, then `pg_restore -j2 --exit-on-error`;
-  (c) opsgate's round trip (`opsgate.dr.round_trip`): snapshot, roles and `pg_dump -Fd -j2`, the archive's
+  (c) opsgate's round trip (`opsgate.dr.jobs.round_trip`): snapshot, roles and `pg_dump -Fd -j2`, the archive's
       listing, `pg_restore -j2`, then the exact comparison with the source and `pg_amcheck` on the copy.
 
-Each restores into a fresh throwaway instance (`opsgate.scratch_postgres`, on /tmp), never into the source, and
+Each restores into a fresh throwaway instance (`opsgate.dr.scratch_postgres`, on /tmp), never into the source, and
 each sample is timed from creating that instance to removing it, since (c) does both inside its run. The
 contenders alternate (a, b, c, a, b, c, ...) so drift on the machine hits all alike. The targets: (c) at most
 1.3 x (b) and 0.5 x (a). Prints a Markdown table with ratios to (b), (c)/(a), and the share of (c)'s phases.
@@ -33,12 +33,12 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from opsgate.backups import create_database
-from opsgate.dr import round_trip
-from opsgate.dr_run import ROUND_TRIP
-from opsgate.pg_programs import PgPrograms, last_lines
-from opsgate.scratch_postgres import PORT, ScratchPostgres
-from opsgate.target_backup import Backup
+from opsgate.dr.backups import create_database
+from opsgate.dr.jobs import round_trip
+from opsgate.dr.pg_programs import PgPrograms, last_lines
+from opsgate.dr.run import ROUND_TRIP
+from opsgate.dr.scratch_postgres import PORT, ScratchPostgres
+from opsgate.target.backup import Backup
 from perf.benchlib import ROOT, print_table
 from stack.components.postgres.server import PG_BIN, PG_FILESYSTEM, PG_SOCKET_DIR, REPLICA_SOCKET_DIR
 from stack.config import PORTS

@@ -27,8 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from opsgate.perf_run import GATE_MODULE, OWN_LOCUSTFILE, plan
-from opsgate.target_perf import LoadProfile, Perf, PerfRequest
+from opsgate.load.run import GATE_MODULE, OWN_LOCUSTFILE, plan
+from opsgate.target.perf import LoadProfile, Perf, PerfRequest
 from perf.benchlib import ROOT, stack_up
 from stack.config import PORTS
 

@@ -16,7 +16,7 @@ from perf.benchlib import PYTEST, print_table, stack_up, timed
 SMOKE = [*PYTEST, "-m", "smoke"]
 BASELINE = "hand-run curl script (perf/smoke_by_hand.sh)"
 VISIT_ONCE = """
-from opsgate.browser import Browser
+from opsgate.probes.browser import Browser
 browser = Browser(".stack/pki/ca.pem", timeout_s=10, wait_for_order_s=10)
 assert browser.visit("https://localhost:18443/", "#items li").result(timeout=30).ready_text
 browser.close(5)
@@ -28,7 +28,7 @@ CONTENDERS = {
     # The curl script cannot run the page's JavaScript; this is the like-for-like comparison.
     "opsgate smoke gate without the browser check": [*SMOKE, "-k", "not frontend"],
     # The floor under the browser check: the interpreter, Chromium's launch and one page load, nothing else.
-    "one page in Chromium, nothing else (opsgate.browser)": [sys.executable, "-c", VISIT_ONCE],
+    "one page in Chromium, nothing else (opsgate.probes.browser)": [sys.executable, "-c", VISIT_ONCE],
 }
 
 

@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CI_ONLY = ("GITHUB_STEP_SUMMARY", "OPSGATE_REPORT_ARTIFACT")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "stack: self-tests that drive the reference stack")
+
+
 @pytest.fixture(scope="session")
 def stack() -> Stack:
     """The running reference stack; `up` is idempotent and heals any fault a crashed test left behind."""

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from opsgate.inconclusive import EXIT_INCONCLUSIVE
+from opsgate.plugin.inconclusive import EXIT_INCONCLUSIVE
 from stack.core import Stack
 from tests.conftest import ROOT, run_pytest
 from tests.matrix import Row

@@ -21,14 +21,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from opsgate import backups, pg_content, pg_hashing
-from opsgate.dr import rehearse, round_trip
-from opsgate.dr_pitr import rehearse_point_in_time
-from opsgate.dr_run import DrRun
-from opsgate.pg_programs import PgPrograms
-from opsgate.scratch_postgres import ScratchPostgres
+from opsgate.dr import backups, pg_content, pg_hashing
+from opsgate.dr.jobs import rehearse, round_trip
+from opsgate.dr.pg_programs import PgPrograms
+from opsgate.dr.pitr import rehearse_point_in_time
+from opsgate.dr.run import DrRun
+from opsgate.dr.scratch_postgres import ScratchPostgres
 from opsgate.target import load_target
-from opsgate.target_backup import Backup, Dumps
+from opsgate.target.backup import Backup, Dumps
 from stack.components import pgbackrest
 from stack.components.postgres.server import PG_BIN, PG_SOCKET_DIR, admin_connection
 from stack.config import APP_DB, PORTS

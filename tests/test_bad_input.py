@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from opsgate.http import HttpClient
-from opsgate.postgres import Database
-from opsgate.redis_server import RedisServer
-from opsgate.tls import covers, fetch_certificate
-from opsgate.verdict import CheckFailed
+from opsgate.core.verdict import CheckFailed
+from opsgate.probes.http import HttpClient
+from opsgate.probes.postgres import Database
+from opsgate.probes.redis_server import RedisServer
+from opsgate.probes.tls import covers, fetch_certificate
 from stack.config import PORTS, SECRETS
 from stack.core import Stack
 from tests.gate import patched_target, run_gate

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opsgate.containers import ONE_OFF_LABEL, PROJECT_LABEL, SERVICE_LABEL, ImageFacts, memory_use
+from opsgate.probes.containers import ONE_OFF_LABEL, PROJECT_LABEL, SERVICE_LABEL, ImageFacts, memory_use
 from stack.components.containers import PROJECT, PROXY_CONF, client
 from stack.components.containers.images import CURRENT, REPOSITORY
 from stack.core import Stack

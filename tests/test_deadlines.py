@@ -10,12 +10,12 @@ from contextlib import contextmanager
 
 import pytest
 
-from opsgate.deadline import DeadlineExceeded, deadline
-from opsgate.outages import forget
-from opsgate.postgres import Database
-from opsgate.sweep import postgres_probe as pg_probe
-from opsgate.sweep import sweep
-from opsgate.verdict import CheckFailed
+from opsgate.core.deadline import DeadlineExceeded, deadline
+from opsgate.core.outages import forget
+from opsgate.core.verdict import CheckFailed
+from opsgate.plugin.sweep import postgres_probe as pg_probe
+from opsgate.plugin.sweep import sweep
+from opsgate.probes.postgres import Database
 from tests.conftest import run_pytest
 from tests.hostile import Hostile
 

@@ -26,8 +26,9 @@ from testinfra.host import Host
 
 import suites.nginx.test_config as config_check
 import suites.smoke.test_app_host as app_host_check
-from opsgate import hosts
-from opsgate.hosts import (
+from opsgate.core.verdict import CheckFailed
+from opsgate.probes import hosts
+from opsgate.probes.hosts import (
     HostCommandFailed,
     check_output,
     host_for,
@@ -36,7 +37,7 @@ from opsgate.hosts import (
     parse_stat_ppid,
     port_owners,
 )
-from opsgate.nginx import (
+from opsgate.probes.nginx import (
     Change,
     NoMaster,
     changes_not_loaded,
@@ -45,7 +46,6 @@ from opsgate.nginx import (
     parse_config_dump,
     running_master,
 )
-from opsgate.verdict import CheckFailed
 
 WAIT_S = 10.0
 STACK_PORTS = range(15432, 19194)

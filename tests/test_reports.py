@@ -93,7 +93,7 @@ def test_a_citation_the_check_did_not_declare_is_rejected(tmp_path: Path) -> Non
     target.write_text("name: t\nenvironment: staging\n")
     check = tmp_path / "test_cites.py"
     check.write_text(
-        "import pytest\nfrom opsgate.verdict import fail\n\n"
+        "import pytest\nfrom opsgate.core.verdict import fail\n\n"
         "@pytest.mark.runbook('app/health-down')\ndef test_declared():\n    fail('app/health-down', 'down')\n\n"
         "@pytest.mark.runbook('app/health-down')\ndef test_undeclared():\n    fail('nginx/down', 'elsewhere')\n"
     )

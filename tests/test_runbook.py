@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from opsgate.runbook import RUNBOOK_DIR, load_runbook
+from opsgate.plugin.runbook import RUNBOOK_DIR, load_runbook
 from tests.conftest import ROOT, run_pytest
 
 PARTS = ["Symptom", "Likely causes", "Diagnose", "Fix"]
@@ -58,7 +58,7 @@ def _runbook_literals(source: str) -> set[str]:
 
 def test_ids_chosen_inside_fixtures_exist() -> None:
     """Fixtures pick the id for what they observed (fail("app/...")); each must be a real section."""
-    used = set().union(*(_runbook_literals(path.read_text()) for path in (ROOT / "fixtures").glob("*.py")))
+    used = set().union(*(_runbook_literals(path.read_text()) for path in (ROOT / "fixtures").rglob("*.py")))
     assert len(used) > 10, f"expected fixtures to cite runbook ids, found {used}"
     assert used - set(load_runbook()) == set()
 

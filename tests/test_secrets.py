@@ -14,13 +14,13 @@ import redis.connection
 import requests.utils
 from pydantic import SecretStr
 
-from opsgate.app import login
-from opsgate.grafana import GrafanaApi
-from opsgate.http import Answer
-from opsgate.secrets import SECRETS
+from opsgate.core.secrets import SECRETS
+from opsgate.probes.app import login
+from opsgate.probes.grafana import GrafanaApi
+from opsgate.probes.http import Answer
 from opsgate.target import Target, load_target
-from opsgate.target_app import Credentials, Login
-from opsgate.target_monitoring import Grafana
+from opsgate.target.app import Credentials, Login
+from opsgate.target.monitoring import Grafana
 from tests.conftest import ROOT, run_pytest
 
 # Every character that changes a URL's meaning when left raw in its userinfo: '#' cuts it, '@' moves the host,

@@ -25,7 +25,7 @@ import requests
 from cryptography import x509
 from docker.models.containers import Container
 
-from opsgate.containers import memory_use
+from opsgate.probes.containers import memory_use
 from stack import process
 from stack.components import containers, pgbackrest, prometheus, s3
 from stack.components.backups import BACKUPS

@@ -1,5 +1,5 @@
-"""The target file's published contract stays what the loader accepts: targets/schema.json and
-docs/target-reference.md are generated from the loader's models (`python -m opsgate.schema`), and every
+"""The target file's published contract stays what the loader accepts: the packaged schema.json and
+docs/target-reference.md are generated from the loader's models (`python -m opsgate.target.schema`), and every
 example target loads."""
 
 from __future__ import annotations
@@ -12,20 +12,21 @@ import jsonschema
 import pytest
 import yaml
 
-from opsgate.schema import REFERENCE, SCHEMA, json_schema, reference
 from opsgate.target import load_target
+from opsgate.target.schema import REFERENCE, SCHEMA, json_schema, reference
 from tests.conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "targets").glob("*.yml"))
 
 
 def test_published_schema_and_reference_are_current() -> None:
-    assert SCHEMA.read_text() == json_schema(), "targets/schema.json is stale: run `python -m opsgate.schema`"
-    assert REFERENCE.read_text() == reference(), "docs/target-reference.md is stale: run `python -m opsgate.schema`"
+    stale = "is stale: run `python -m opsgate.target.schema`"
+    assert SCHEMA.read_text() == json_schema(), f"{SCHEMA} {stale}"
+    assert (ROOT / REFERENCE).read_text() == reference(), f"{REFERENCE} {stale}"
 
 
 def test_every_key_of_the_app_section_is_documented() -> None:
-    text = REFERENCE.read_text()
+    text = (ROOT / REFERENCE).read_text()
     for section in ("app", "app.login", "app.login.refresh", "app.login.identity", "app.liveness", "app.readiness"):
         assert f"## `{section}`" in text
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from opsgate.secrets import SecretRegistry
+from opsgate.core.secrets import SecretRegistry
 from opsgate.target import TargetError, load_target
 from tests.conftest import ROOT, run_pytest
 
@@ -49,7 +49,7 @@ def test_interpolation_prefers_the_environment_and_registers_secrets(
     target = load_target(path)
     assert target.postgres and target.postgres.dsn == "postgresql://app:from-the-environment@db:5432/app"
     assert target.redis and target.redis.url == "redis://:redis-default-pw@cache:6379/0"
-    from opsgate.secrets import SECRETS
+    from opsgate.core.secrets import SECRETS
 
     assert "from-the-environment" in SECRETS and "redis-default-pw" in SECRETS
 
@@ -63,7 +63,7 @@ def test_versions_and_image_tags_are_interpolated_but_not_secrets(tmp_path: Path
                     "  services: [{name: api, image_tag: '${OPSGATE_T_UNSET:-pinned-15.6}'}]\n")
     target = load_target(path)
     assert target.containers and target.containers.expected_image_tag == "deploy-tag-2.4.0"
-    from opsgate.secrets import SECRETS
+    from opsgate.core.secrets import SECRETS
 
     assert "deploy-tag-2.4.0" not in SECRETS and "pinned-15.6" not in SECRETS
 

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from opsgate.tls import covers, days_left, key_strength
+from opsgate.probes.tls import covers, days_left, key_strength
 
 
 def certificate(names: list[str], bits: int = 2048) -> x509.Certificate:

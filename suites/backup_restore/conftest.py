@@ -1,4 +1,4 @@
-"""Backup-restore suite fixtures: the round trip and the rehearsal each run once per gate (opsgate.dr), and their
+"""Backup-restore suite fixtures: the round trip and the rehearsal each run once per gate (opsgate.dr.jobs), and their
 facts are what the checks read. Each run appends a line to the DR history."""
 
 from __future__ import annotations
@@ -12,20 +12,20 @@ import psycopg
 import pytest
 from pytest_html import extras as html_extras
 
-from opsgate import pg_content
-from opsgate.backups import BackupFile
-from opsgate.checks import component, parametrize
-from opsgate.deadline import DeadlineExceeded
-from opsgate.dr import rehearse, round_trip
-from opsgate.dr_pitr import TARGETS, rehearse_point_in_time
-from opsgate.dr_run import SOURCES, DrRun, last_runs
-from opsgate.dr_snapshot import rehearse_snapshot
-from opsgate.options import TARGET_KEY, target_path
-from opsgate.reporting import reports_dir
-from opsgate.safety import writes_allowed
+from opsgate.core.deadline import DeadlineExceeded
+from opsgate.dr import pg_content
+from opsgate.dr.backups import BackupFile
+from opsgate.dr.jobs import rehearse, round_trip
+from opsgate.dr.pitr import TARGETS, rehearse_point_in_time
+from opsgate.dr.run import SOURCES, DrRun, last_runs
+from opsgate.dr.snapshot import rehearse_snapshot
+from opsgate.dr.volume_archives import VolumeRestore, rehearse_volume
+from opsgate.plugin.checks import component, parametrize
+from opsgate.plugin.options import TARGET_KEY, target_path
+from opsgate.plugin.safety import writes_allowed
+from opsgate.report.files import reports_dir
 from opsgate.target import Target
-from opsgate.target_backup import Backup, VolumeArchive
-from opsgate.volume_archives import VolumeRestore, rehearse_volume
+from opsgate.target.backup import Backup, VolumeArchive
 
 # Where a run's failure can come from, before the check's own step: every check may cite these.
 UPSTREAM = ("db/unreachable", "backup/scratch-failed", "backup/dump-failed", "backup/none-found",

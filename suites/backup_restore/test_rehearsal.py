@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
-from opsgate.dr_run import DrRun
-from opsgate.pgbackrest_repo import segment
-from opsgate.target_backup import Backup
-from suites.backup_restore.conftest import UPSTREAM, listed, shrinkage
+from opsgate.dr.pgbackrest_repo import segment
+from opsgate.dr.run import DrRun
+from opsgate.target.backup import Backup
+
+from .conftest import UPSTREAM, listed, shrinkage
 
 pytestmark = pytest.mark.backup
 

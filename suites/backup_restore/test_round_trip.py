@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 import pytest
 
-from opsgate.checks import required
-from opsgate.dr_run import DrRun
+from opsgate.dr.run import DrRun
+from opsgate.plugin.checks import required
 from opsgate.target import Target
-from opsgate.target_backup import Backup
-from suites.backup_restore.conftest import DRILL, UPSTREAM, listed
+from opsgate.target.backup import Backup
+
+from .conftest import DRILL, UPSTREAM, listed
 
 pytestmark = pytest.mark.backup
 

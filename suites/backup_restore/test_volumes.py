@@ -6,9 +6,10 @@ import time
 
 import pytest
 
-from opsgate.target_backup import Backup
-from opsgate.volume_archives import VolumeRestore
-from suites.backup_restore.conftest import shrinkage
+from opsgate.dr.volume_archives import VolumeRestore
+from opsgate.target.backup import Backup
+
+from .conftest import shrinkage
 
 pytestmark = pytest.mark.backup
 FOUND = ("backup/none-found",)

@@ -9,11 +9,11 @@ from functools import cached_property
 
 import pytest
 
-from opsgate.checks import component, parametrize
-from opsgate.containers import ContainerFacts, Engine
-from opsgate.options import TARGET_KEY
+from opsgate.plugin.checks import component, parametrize
+from opsgate.plugin.options import TARGET_KEY
+from opsgate.probes.containers import ContainerFacts, Engine
 from opsgate.target import Target
-from opsgate.target_containers import Containers, ContainerService
+from opsgate.target.containers import Containers, ContainerService
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

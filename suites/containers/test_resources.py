@@ -3,11 +3,12 @@
 
 import pytest
 
-from opsgate.checks import required
-from opsgate.containers import Engine, matching_lines
+from opsgate.plugin.checks import required
+from opsgate.probes.containers import Engine, matching_lines
 from opsgate.target import Target
-from opsgate.target_containers import Containers, ContainerService
-from suites.containers.conftest import Project
+from opsgate.target.containers import Containers, ContainerService
+
+from .conftest import Project
 
 pytestmark = pytest.mark.containers
 QUOTED_LINES = 3

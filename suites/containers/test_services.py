@@ -5,10 +5,11 @@ import time
 
 import pytest
 
-from opsgate.containers import ContainerFacts, Engine
-from opsgate.target_containers import Containers, ContainerService
-from opsgate.verdict import fail
-from suites.containers.conftest import Project
+from opsgate.core.verdict import fail
+from opsgate.probes.containers import ContainerFacts, Engine
+from opsgate.target.containers import Containers, ContainerService
+
+from .conftest import Project
 
 pytestmark = pytest.mark.containers
 

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from testinfra.host import Host
 
-from opsgate.checks import component
-from opsgate.hosts import host_for
-from opsgate.postgres import Database
-from opsgate.target import Postgres, Target
-
-
-@pytest.fixture(scope="session")
-def postgres(target: Target) -> Postgres:
-    return component(target, "postgres")
-
-
-@pytest.fixture(scope="session")
-def db(postgres: Postgres) -> Iterator[Database]:
-    database = Database(postgres.dsn, connect_timeout_s=postgres.connect_timeout_s)
-    yield database
-    database.close()
+from opsgate.probes.hosts import host_for
+from opsgate.target import Postgres
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from opsgate.postgres import Database, fail_sessions
+from opsgate.probes.postgres import Database, fail_sessions
 from opsgate.target import Postgres
 
 pytestmark = pytest.mark.db

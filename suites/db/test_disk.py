@@ -5,9 +5,9 @@ from collections.abc import Callable
 import pytest
 from testinfra.host import Host
 
-from opsgate.checks import required
-from opsgate.hosts import disk_usage
-from opsgate.postgres import Database
+from opsgate.plugin.checks import required
+from opsgate.probes.hosts import disk_usage
+from opsgate.probes.postgres import Database
 from opsgate.target import Postgres, Target
 
 pytestmark = pytest.mark.db

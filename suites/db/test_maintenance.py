@@ -2,7 +2,7 @@
 
 import pytest
 
-from opsgate.postgres import Database
+from opsgate.probes.postgres import Database
 from opsgate.target import Postgres
 
 pytestmark = pytest.mark.db

@@ -4,9 +4,9 @@ import warnings
 
 import pytest
 
-from opsgate.postgres import Database, redact_sql
+from opsgate.core.verdict import fail
+from opsgate.probes.postgres import Database, redact_sql
 from opsgate.target import Postgres
-from opsgate.verdict import fail
 
 pytestmark = pytest.mark.db
 CONNECT = ("db/unreachable", "db/not-accepting", "db/auth-failed", "db/database-missing")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from opsgate.checks import required
-from opsgate.postgres import Database
+from opsgate.plugin.checks import required
+from opsgate.probes.postgres import Database
 from opsgate.target import Postgres, Target
 
 pytestmark = pytest.mark.db

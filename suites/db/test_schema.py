@@ -2,11 +2,11 @@
 
 import pytest
 
-from opsgate.app import ReadinessReport
-from opsgate.checks import not_configured, required
-from opsgate.http import HttpClient
-from opsgate.jsonpath import json_at
-from opsgate.postgres import Database
+from opsgate.core.jsonpath import json_at
+from opsgate.plugin.checks import not_configured, required
+from opsgate.probes.app import ReadinessReport
+from opsgate.probes.http import HttpClient
+from opsgate.probes.postgres import Database
 from opsgate.target import Postgres, Target
 
 pytestmark = pytest.mark.db

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from opsgate.checks import component, parametrize
-from opsgate.options import TARGET_KEY
+from opsgate.plugin.checks import component, parametrize
+from opsgate.plugin.options import TARGET_KEY
 from opsgate.target import Target
-from opsgate.target_kubernetes import Kubernetes
+from opsgate.target.kubernetes import Kubernetes
 
 if TYPE_CHECKING:
-    from opsgate.kubernetes import KubernetesApi
+    from opsgate.probes.kubernetes import KubernetesApi
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -34,7 +34,7 @@ def kubernetes_config(target: Target) -> Kubernetes:
 @pytest.fixture(scope="session")
 def kube(kubernetes_config: Kubernetes) -> Iterator[KubernetesApi]:
     # Imported here: loading the Kubernetes client takes 0.15 s, which every gate run would pay at collection.
-    from opsgate.kubernetes import KubernetesApi
+    from opsgate.probes.kubernetes import KubernetesApi
 
     api = KubernetesApi(kubernetes_config)
     yield api

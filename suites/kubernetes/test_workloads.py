@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from opsgate.checks import required
+from opsgate.core.verdict import fail
+from opsgate.plugin.checks import required
 from opsgate.target import Target
-from opsgate.target_kubernetes import Kubernetes, Workload
-from opsgate.verdict import fail
+from opsgate.target.kubernetes import Kubernetes, Workload
 
 if TYPE_CHECKING:  # the client is loaded only when a check runs (see conftest.py)
-    from opsgate.kubernetes import Container, KubernetesApi, Pod
+    from opsgate.probes.kubernetes import Container, KubernetesApi, Pod
 
 pytestmark = pytest.mark.kubernetes
 API = "kubernetes/api-unreachable"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from testinfra.host import Host
 
-from opsgate.checks import component, parametrize
-from opsgate.hosts import host_for
-from opsgate.http import HttpClient
-from opsgate.options import TARGET_KEY
-from opsgate.prometheus import PrometheusApi
+from opsgate.plugin.checks import component, parametrize
+from opsgate.plugin.options import TARGET_KEY
+from opsgate.probes.hosts import host_for
+from opsgate.probes.http import HttpClient
+from opsgate.probes.prometheus import PrometheusApi
+from opsgate.probes.verdicts import ALERTMANAGER
 from opsgate.target import Alertmanager, Prometheus, Target
-from opsgate.verdicts import ALERTMANAGER
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from opsgate.http import HttpClient
+from opsgate.probes.http import HttpClient
 
 pytestmark = pytest.mark.monitoring
 

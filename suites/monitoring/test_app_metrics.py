@@ -2,9 +2,9 @@
 
 import pytest
 
-from opsgate.checks import required
-from opsgate.http import HttpClient
-from opsgate.prometheus import PrometheusApi, exposed_families
+from opsgate.plugin.checks import required
+from opsgate.probes.http import HttpClient
+from opsgate.probes.prometheus import PrometheusApi, exposed_families
 from opsgate.target import Prometheus, Target
 
 pytestmark = pytest.mark.monitoring

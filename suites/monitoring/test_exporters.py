@@ -2,11 +2,11 @@
 
 import pytest
 
-from opsgate.checks import required
-from opsgate.http import HttpClient
-from opsgate.prometheus import PrometheusApi
+from opsgate.core.verdict import fail
+from opsgate.plugin.checks import required
+from opsgate.probes.http import HttpClient
+from opsgate.probes.prometheus import PrometheusApi
 from opsgate.target import Prometheus, Target
-from opsgate.verdict import fail
 
 pytestmark = pytest.mark.monitoring
 

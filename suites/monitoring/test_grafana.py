@@ -4,9 +4,9 @@ Grafana's API (tests/grafana_api/): the reference stack runs no Grafana. Self-su
 
 import pytest
 
-from opsgate.checks import component, parametrize, required
-from opsgate.grafana import GrafanaApi
-from opsgate.options import TARGET_KEY
+from opsgate.plugin.checks import component, parametrize, required
+from opsgate.plugin.options import TARGET_KEY
+from opsgate.probes.grafana import GrafanaApi
 from opsgate.target import Target
 
 pytestmark = pytest.mark.monitoring

@@ -5,8 +5,8 @@ import time
 import pytest
 from testinfra.host import Host
 
-from opsgate.checks import required
-from opsgate.prometheus import PrometheusApi, target_problems, version_tuple
+from opsgate.plugin.checks import required
+from opsgate.probes.prometheus import PrometheusApi, target_problems, version_tuple
 from opsgate.target import Prometheus, Target
 
 pytestmark = pytest.mark.monitoring

@@ -4,14 +4,14 @@ section, the rules' unit tests pass, and alerts have somewhere to go."""
 import pytest
 from testinfra.host import Host
 
-from opsgate.prometheus import (
+from opsgate.plugin.runbook import Section
+from opsgate.probes.prometheus import (
     ALERTMANAGER_DISCOVERY_WAIT_S,
     ALERTMANAGER_POLL_INTERVAL_S,
     PrometheusApi,
     resolves_to_section,
     wait_for_alertmanagers,
 )
-from opsgate.runbook import load_runbook
 from opsgate.target import Prometheus, Target
 
 pytestmark = pytest.mark.monitoring
@@ -45,8 +45,9 @@ def test_no_alert_firing_at_gate_severity(prom: PrometheusApi, prometheus: Prome
 
 
 @pytest.mark.runbook("monitoring/alert-without-runbook", DOWN)
-def test_every_alert_rule_links_a_runbook_section(prom: PrometheusApi, prometheus: Prometheus) -> None:
-    sections = load_runbook()
+def test_every_alert_rule_links_a_runbook_section(prom: PrometheusApi, prometheus: Prometheus,
+                                                  runbook: dict[str, Section]) -> None:
+    sections = runbook
     unlinked = [
         f"{rule['name']} ({rule.get('annotations', {}).get('runbook_url') or 'no runbook_url'})"
         for group in prom.rule_groups()

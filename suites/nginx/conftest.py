@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 import pytest
 from testinfra.host import Host
 
-from opsgate.checks import component, parametrize
-from opsgate.hosts import host_for
-from opsgate.http import HttpClient
-from opsgate.options import TARGET_KEY
+from opsgate.plugin.checks import component, parametrize
+from opsgate.plugin.options import TARGET_KEY
+from opsgate.probes.hosts import host_for
+from opsgate.probes.http import HttpClient
+from opsgate.probes.verdicts import NGINX
 from opsgate.target import Nginx, Target
-from opsgate.verdicts import NGINX
 
 
 def server_names(nginx: Nginx) -> list[str]:

@@ -6,9 +6,16 @@ import warnings
 import pytest
 from testinfra.host import Host
 
-from opsgate.nginx import NoMaster, changes_not_loaded, config_dump, config_test, describe_changes, running_master
+from opsgate.core.verdict import fail
+from opsgate.probes.nginx import (
+    NoMaster,
+    changes_not_loaded,
+    config_dump,
+    config_test,
+    describe_changes,
+    running_master,
+)
 from opsgate.target import Nginx
-from opsgate.verdict import fail
 
 pytestmark = pytest.mark.nginx
 

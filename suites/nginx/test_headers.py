@@ -2,9 +2,9 @@
 
 import pytest
 
-from opsgate.http import HttpClient
+from opsgate.probes.http import HttpClient
+from opsgate.probes.web import missing_security_headers
 from opsgate.target import Nginx
-from opsgate.web import missing_security_headers
 
 pytestmark = pytest.mark.nginx
 REACH = ("app/health-down", "tls/handshake-failed", "nginx/down")

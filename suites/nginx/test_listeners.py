@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from opsgate.checks import required
-from opsgate.http import HttpClient
+from opsgate.plugin.checks import required
+from opsgate.probes.http import HttpClient
+from opsgate.probes.verdicts import NGINX
 from opsgate.target import Nginx, Target
-from opsgate.verdicts import NGINX
 
 pytestmark = pytest.mark.nginx
 

@@ -6,12 +6,12 @@ import datetime as dt
 import pytest
 from testinfra.host import Host
 
-from opsgate.checks import required
-from opsgate.http import HttpClient
-from opsgate.nginx import last_upstream_error, parse_stub_status, serious_log_lines
+from opsgate.core.verdict import fail
+from opsgate.plugin.checks import required
+from opsgate.probes.http import HttpClient
+from opsgate.probes.nginx import last_upstream_error, parse_stub_status, serious_log_lines
+from opsgate.probes.verdicts import NGINX
 from opsgate.target import Nginx, Target
-from opsgate.verdict import fail
-from opsgate.verdicts import NGINX
 
 pytestmark = pytest.mark.nginx
 UPSTREAM_VERDICTS = {502: "nginx/upstream-refused", 504: "nginx/upstream-timeout"}

@@ -6,8 +6,8 @@ import warnings
 
 import pytest
 
-from opsgate.target import Nginx, Target
-from opsgate.tls import (
+from opsgate.core.verdict import fail
+from opsgate.probes.tls import (
     accepts_protocol,
     covers,
     days_left,
@@ -16,7 +16,7 @@ from opsgate.tls import (
     key_strength,
     names_of,
 )
-from opsgate.verdict import fail
+from opsgate.target import Nginx, Target
 
 pytestmark = pytest.mark.nginx
 HANDSHAKE = ("tls/handshake-failed", "nginx/down")

@@ -12,20 +12,20 @@ from typing import Any
 
 import pytest
 
-from opsgate import outages
-from opsgate.app import discover_login
-from opsgate.checks import component, parametrize
-from opsgate.http import HttpClient, clear_text_host, server_of
-from opsgate.inconclusive import Inconclusive
-from opsgate.options import TARGET_KEY
-from opsgate.perf_run import PerfRun, plan, run_locust
-from opsgate.perf_verdict import thresholds, untrustworthy
-from opsgate.prometheus import PrometheusApi
-from opsgate.reporting import reports_dir
+from opsgate.core import outages
+from opsgate.core.verdict import CheckFailed
+from opsgate.load.run import PerfRun, plan, run_locust
+from opsgate.load.verdict import thresholds, untrustworthy
+from opsgate.plugin.checks import component, parametrize
+from opsgate.plugin.inconclusive import Inconclusive
+from opsgate.plugin.options import TARGET_KEY
+from opsgate.probes.app import discover_login
+from opsgate.probes.http import HttpClient, clear_text_host, server_of
+from opsgate.probes.prometheus import PrometheusApi
+from opsgate.report.files import reports_dir
 from opsgate.target import Target
-from opsgate.target_app import Login
-from opsgate.target_perf import Drift, Perf
-from opsgate.verdict import CheckFailed
+from opsgate.target.app import Login
+from opsgate.target.perf import Drift, Perf
 
 ASKED_FOR = "perf"
 

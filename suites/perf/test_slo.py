@@ -7,14 +7,15 @@ from typing import Any
 import pytest
 from pytest_html import extras as html_extras
 
-from opsgate.inconclusive import Inconclusive
-from opsgate.perf_report import report_html
-from opsgate.perf_run import PerfRun
-from opsgate.perf_verdict import MIN_SAMPLES, RUNBOOK, Threshold, breaking_point, regression, steps, thresholds
-from opsgate.perf_verdict import untrustworthy as untrustworthy_reasons
-from opsgate.target_perf import Perf
-from opsgate.verdict import fail
-from suites.perf.conftest import ran, trusted
+from opsgate.core.verdict import fail
+from opsgate.load.report import report_html
+from opsgate.load.run import PerfRun
+from opsgate.load.verdict import MIN_SAMPLES, RUNBOOK, Threshold, breaking_point, regression, steps, thresholds
+from opsgate.load.verdict import untrustworthy as untrustworthy_reasons
+from opsgate.plugin.inconclusive import Inconclusive
+from opsgate.target.perf import Perf
+
+from .conftest import ran, trusted
 
 pytestmark = [pytest.mark.perf, pytest.mark.destructive]  # load is a write: refused on production
 SLO_RUNBOOKS = ("perf/slow-responses", "perf/error-rate", "perf/throughput-low", "perf/too-few-samples",

@@ -3,13 +3,14 @@ over the soak's steady state, fitted with a straight line whose slope is held to
 
 import pytest
 
-from opsgate.inconclusive import Inconclusive
-from opsgate.perf_run import PerfRun
-from opsgate.perf_verdict import MIN_DRIFT_POINTS, slope_per_hour
-from opsgate.prometheus import PrometheusApi
-from opsgate.target_perf import Drift, Perf
-from opsgate.verdict import fail
-from suites.perf.conftest import trusted
+from opsgate.core.verdict import fail
+from opsgate.load.run import PerfRun
+from opsgate.load.verdict import MIN_DRIFT_POINTS, slope_per_hour
+from opsgate.plugin.inconclusive import Inconclusive
+from opsgate.probes.prometheus import PrometheusApi
+from opsgate.target.perf import Drift, Perf
+
+from .conftest import trusted
 
 pytestmark = [pytest.mark.perf, pytest.mark.destructive]
 

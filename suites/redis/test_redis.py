@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from opsgate.redis_server import RedisServer
+from opsgate.probes.redis_server import RedisServer
 from opsgate.target import Redis
 
 pytestmark = pytest.mark.redis

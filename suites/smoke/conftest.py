@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from testinfra.host import Host
 
-from opsgate import outages
-from opsgate.app import ReadinessReport, discover_login, login, published_document
-from opsgate.browser import Browser, PageVisit
-from opsgate.checks import component, parametrize, required
-from opsgate.hosts import host_for
-from opsgate.http import Answer, HttpClient, clear_text_host, server_of
-from opsgate.options import TARGET_KEY
+from opsgate.core import outages
+from opsgate.plugin.checks import component, parametrize, required
+from opsgate.plugin.options import TARGET_KEY
+from opsgate.probes.app import ReadinessReport, discover_login, login, published_document
+from opsgate.probes.browser import Browser, PageVisit
+from opsgate.probes.hosts import host_for
+from opsgate.probes.http import Answer, HttpClient, clear_text_host, server_of
 from opsgate.target import Frontend, Target
-from opsgate.target_app import App, Cors, Endpoint, Login
+from opsgate.target.app import App, Cors, Endpoint, Login
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")  # an endpoint called with these changes the target: destructive
 
@@ -31,16 +31,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "allowed_origin" in metafunc.fixturenames:
         origins = app.cors.allowed_origins if app and app.cors else []
         parametrize(metafunc, "allowed_origin", origins, str, "app.cors")
-
-
-@pytest.fixture(scope="session")
-def app(target: Target) -> App:
-    return component(target, "app")
-
-
-@pytest.fixture(scope="session")
-def api(app: App, target: Target) -> HttpClient:
-    return HttpClient(app.base_url, ca_bundle=target.ca_bundle, timeout=app.timeout_s)
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +146,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_runtestloop(session: pytest.Session) -> None:
-    """After opsgate.triage's sweep: send the browser to the page while the HTTP checks run, or close it when no
+    """After opsgate.plugin.triage's sweep: send the browser to the page while the HTTP checks run, or close it when no
     selected check needs the page or its server is dead (never left loading at exit)."""
     browser = session.config.stash.get(BROWSER_KEY, None)
     frontend = browser and session.config.stash[TARGET_KEY].frontend

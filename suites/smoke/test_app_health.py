@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 import pytest
 
-from opsgate.app import ReadinessReport, version_in
-from opsgate.http import HttpClient
+from opsgate.probes.app import ReadinessReport, version_in
+from opsgate.probes.http import HttpClient
 from opsgate.target import Target
-from opsgate.target_app import App
+from opsgate.target.app import App
 
 pytestmark = pytest.mark.smoke
 

@@ -4,8 +4,8 @@ it is the app, identified by its full command line, not by any process that happ
 import pytest
 from testinfra.host import Host
 
-from opsgate.hosts import listeners_on, port_owners
-from opsgate.target_app import App
+from opsgate.probes.hosts import listeners_on, port_owners
+from opsgate.target.app import App
 
 pytestmark = pytest.mark.smoke
 

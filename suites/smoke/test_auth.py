@@ -4,10 +4,10 @@ from collections.abc import Callable
 
 import pytest
 
-from opsgate.app import identity, login, refresh
-from opsgate.http import HttpClient
-from opsgate.jsonpath import json_at
-from opsgate.target_app import App, Login
+from opsgate.core.jsonpath import json_at
+from opsgate.probes.app import identity, login, refresh
+from opsgate.probes.http import HttpClient
+from opsgate.target.app import App, Login
 
 pytestmark = pytest.mark.smoke
 

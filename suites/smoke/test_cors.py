@@ -2,8 +2,8 @@
 
 import pytest
 
-from opsgate.http import HttpClient
-from opsgate.target_app import Cors
+from opsgate.probes.http import HttpClient
+from opsgate.target.app import Cors
 
 pytestmark = pytest.mark.smoke
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from opsgate.http import Answer
-from opsgate.openapi import operation_for, response_schema, schema_errors
-from opsgate.target_app import App, Endpoint
-from opsgate.verdict import fail
+from opsgate.core.verdict import fail
+from opsgate.probes.http import Answer
+from opsgate.probes.openapi import operation_for, response_schema, schema_errors
+from opsgate.target.app import App, Endpoint
 
 pytestmark = pytest.mark.smoke
 ANSWER_RUNBOOKS = ("app/health-down", "app/not-ready", "app/server-errors", "app/unexpected-status",

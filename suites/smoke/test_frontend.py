@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 from pytest_html import extras
 
-from opsgate.browser import PageVisit
+from opsgate.probes.browser import PageVisit
 from opsgate.target import Frontend
 
 pytestmark = pytest.mark.smoke
