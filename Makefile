@@ -28,7 +28,7 @@ system-packages:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@echo "opsgate: installing the Python environment into $(VENV)"
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[stack,dev]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[all,stack,dev]'
 	@touch $(STAMP)
 
 $(ACTIONLINT):

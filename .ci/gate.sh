@@ -1,26 +1,42 @@
 #!/usr/bin/env bash
-# opsgate as a gate in any CI: what .github/workflows/gate.yml runs, and what you can run by hand.
+# opsgate as a gate in any CI: what .github/workflows/gate.yml runs, and what you can run by hand. It installs the
+# opsgate package, pinned, and runs the `opsgate` command in the current directory: your repository, where the
+# target file and its runbook live (reports go to ./reports).
 #
-#   .ci/gate.sh install   the gate alone (no reference stack): a Python venv with opsgate, and the programs
-#                         some checks run on the gate's machine (Chromium, certutil, PostgreSQL's, gpg, ...)
-#   .ci/gate.sh run       the gate against $OPSGATE_TARGET; exits with pytest's code (0 passed, 1 failed,
-#                         4 unusable target, 5 no check ran, 6 perf inconclusive)
+#   .ci/gate.sh install   the gate alone (no reference stack): a Python venv with the opsgate package and the extras
+#                         the run needs, and the programs some checks run on the gate's machine (Chromium,
+#                         certutil, PostgreSQL's, gpg, ...)
+#   .ci/gate.sh run       `opsgate` against $OPSGATE_TARGET, in the current directory; exits with its code (0 passed,
+#                         1 failed, 4 unusable target or missing extra, 5 no check ran, 6 inconclusive)
 #   .ci/gate.sh all       install, then run
 #
 # Environment (every empty OPSGATE_* variable is unset first: an empty CI input or secret means "not set", so a
 # target's ${VAR:-default} takes its default):
-#   OPSGATE_TARGET        the target file (required by run), relative to the current directory or absolute
-#   OPSGATE_MARKERS       pytest marker expression (default: smoke or nginx or db or monitoring)
-#   OPSGATE_CONTAINERS    auto (default): add "or containers" when the target has a containers section; yes; no
+#   OPSGATE_TARGET        the target file (required by run; install reads its sections), relative to the current
+#                         directory or absolute
+#   OPSGATE_MARKERS       a pytest marker expression (-m); default: none, the target decides (see OPSGATE_JOB)
+#   OPSGATE_JOB           gate (default) | dr | load: without markers, opsgate runs this job's suites for the
+#                         components the target configures (--job; passed only when set)
 #   OPSGATE_PERF_PROFILE  load | stress | spike | soak: passed as --perf-profile
 #   OPSGATE_GATE_TIMEOUT  the run's budget in seconds (--gate-timeout; default 600)
-#   OPSGATE_PYTEST_ARGS   more pytest arguments, split on spaces
-#   OPSGATE_VENV          the Python environment (default: <opsgate>/.venv-gate); one where opsgate already
-#                         imports is reused as it is (e.g. OPSGATE_VENV=.venv in a `make setup` checkout)
+#   OPSGATE_PYTEST_ARGS   more opsgate (pytest) arguments, split on spaces
+#   OPSGATE_PACKAGE       what install installs, pinned: a pip requirement (`opsgate @ git+https://github.com/
+#                         your-org/opsgate@v1.0.0`, `opsgate==1.0.0`), a URL, a wheel or an opsgate checkout;
+#                         default: the opsgate checkout this script sits in
+#   OPSGATE_EXTRAS        the package's extras to install, comma-separated (containers, kubernetes, dr, load,
+#                         trends, all); default: from the target file's top-level sections the run checks
+#                         (containers: containers, kubernetes: kubernetes, backup: dr, perf: load; with
+#                         OPSGATE_MARKERS the sections whose suite they name, else OPSGATE_JOB's; without a target
+#                         file every one of the job's), plus trends when OPSGATE_KEEP_HISTORY is set
+#   OPSGATE_KEEP_HISTORY  set (any value): the reports' history is kept across runs, so install adds the trends
+#                         extra (the plots of reports/index.html)
+#   OPSGATE_VENV          the Python environment (default: <this checkout>/.venv-gate); one where opsgate already
+#                         imports is reused (e.g. OPSGATE_VENV=.venv in a `make setup` checkout): OPSGATE_PACKAGE is
+#                         then not installed, only what the extras need and the environment lacks
 #   OPSGATE_SYSTEM_PACKAGES  auto (default): apt-get the missing client programs when apt-get and root (or
 #                         sudo) are there; 0: never
 #   OPSGATE_PG_MAJOR      PostgreSQL major of the backup suite's programs (default 15)
-#   OPSGATE_REPORTS_DIR   where reports go (made absolute here; default <opsgate>/reports)
+#   OPSGATE_REPORTS_DIR   where reports go (default ./reports; relative to the current directory)
 #   OPSGATE_SECRETS       a JSON object {"NAME": "value", ...}: each entry is exported for the target's ${NAME},
 #                         never printed (in GitHub Actions each value is also masked in the log first)
 #   OPSGATE_SSH_KEY       a private key for ssh:// hosts (e.g. inside OPSGATE_SECRETS): loaded into an ssh-agent
@@ -34,22 +50,125 @@ say() { echo "opsgate: $*" >&2; }
 for name in $(compgen -e); do
     if [[ $name == OPSGATE_* && -z ${!name} ]]; then unset "$name"; fi
 done
+if [[ -n ${OPSGATE_CONTAINERS:-} ]]; then
+    say "OPSGATE_CONTAINERS is ignored: the containers checks run when the target has a containers section"
+fi
 
 absolute() { [[ $1 == /* ]] && printf '%s\n' "$1" || printf '%s\n' "$PWD/$1"; }
 VENV=$(absolute "${OPSGATE_VENV:-$ROOT/.venv-gate}")
-MARKERS=${OPSGATE_MARKERS:-smoke or nginx or db or monitoring}
 
 as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo -n "$@"; fi; }
 
+# Whether the target file (when OPSGATE_TARGET names one already) contains this text.
+target_mentions() { [[ -n ${OPSGATE_TARGET:-} && -f $OPSGATE_TARGET ]] && grep -Eq "$1" "$OPSGATE_TARGET"; }
+
+# Whether the run checks SECTION with the suite MARKER of JOB, as far as a shell can tell what opsgate will select:
+# the target file has the top-level section (any section may, while there is no target file yet), and
+# OPSGATE_MARKERS name the suite, or without markers it is one of OPSGATE_JOB's (default gate).
+checks() {
+    local section=$1 marker=$2 job=$3
+    if [[ -n ${OPSGATE_TARGET:-} && -f $OPSGATE_TARGET ]]; then
+        grep -Eq "^${section}[[:space:]]*:" "$OPSGATE_TARGET" || return 1
+    fi
+    if [[ -n ${OPSGATE_MARKERS:-} ]]; then
+        [[ $OPSGATE_MARKERS =~ (^|[^[:alnum:]_])${marker}($|[^[:alnum:]_]) ]]
+    else
+        [[ ${OPSGATE_JOB:-gate} == "$job" ]]
+    fi
+}
+
+# The package's extras this run needs, comma-separated (OPSGATE_EXTRAS, else derived: see the header).
+extras() {
+    if [[ -n ${OPSGATE_EXTRAS:-} ]]; then
+        local given=${OPSGATE_EXTRAS//[[:space:]]/}
+        if [[ ! $given =~ ^[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*$ ]]; then
+            say "OPSGATE_EXTRAS must be extra names, comma-separated (e.g. containers,dr)"
+            exit 4
+        fi
+        printf '%s\n' "$given"
+        return
+    fi
+    local found=()
+    if checks containers containers gate; then found+=(containers); fi
+    if checks kubernetes kubernetes gate; then found+=(kubernetes); fi
+    if checks backup backup dr; then found+=(dr); fi
+    if checks perf perf load; then found+=(load); fi
+    if [[ -n ${OPSGATE_KEEP_HISTORY:-} ]]; then found+=(trends); fi
+    local IFS=,
+    printf '%s\n' "${found[*]}"
+}
+
+# OPSGATE_PACKAGE (default: this checkout) as one pip requirement with these extras: `opsgate[extras] @ URL` for a
+# URL, a wheel or a folder, `opsgate[extras]==1.0.0` for a release on a package index.
+requirement() {
+    local spec=${OPSGATE_PACKAGE:-$ROOT} extras=$1
+    if [[ $spec =~ ^opsgate[[:space:]]*\[([^]]*)\](.*)$ ]]; then  # extras of its own: kept
+        extras=${BASH_REMATCH[1]//[[:space:]]/}${extras:+,$extras}
+        spec="opsgate${BASH_REMATCH[2]}"
+    fi
+    local brackets=${extras:+[$extras]}
+    if [[ $spec =~ ^opsgate[[:space:]]*@[[:space:]]*(.+)$ ]]; then
+        printf 'opsgate%s @ %s\n' "$brackets" "${BASH_REMATCH[1]}"
+    elif [[ $spec == *://* ]]; then
+        printf 'opsgate%s @ %s\n' "$brackets" "$spec"
+    elif [[ -e $spec ]]; then  # a wheel or a checkout: as a file:// URL (percent-encoded)
+        printf 'opsgate%s @ %s\n' "$brackets" \
+            "$(python3 -c 'import pathlib, sys; print(pathlib.Path(sys.argv[1]).resolve().as_uri())' "$spec")"
+    elif [[ $spec =~ ^opsgate([^[:alnum:]_.-].*)?$ ]]; then
+        printf 'opsgate%s%s\n' "$brackets" "${BASH_REMATCH[1]}"
+    else
+        say "OPSGATE_PACKAGE is neither a requirement of opsgate, a URL, nor an existing wheel or folder: $spec"
+        exit 4
+    fi
+}
+
+# What these extras need (from the installed opsgate's metadata) and the environment lacks, one requirement a line.
+missing_requirements() {
+    "$VENV/bin/python" - "$1" <<'PY'
+import importlib.metadata as metadata
+import sys
+
+from packaging.requirements import Requirement
+
+provided = set(metadata.metadata("opsgate").get_all("Provides-Extra") or [])
+wanted, seen = [extra for extra in sys.argv[1].split(",") if extra], set()
+for extra in wanted:
+    if extra not in provided:
+        sys.exit(f"opsgate: the installed opsgate has no extra {extra!r} (it has: {', '.join(sorted(provided))})")
+while wanted:
+    extra = wanted.pop()
+    if extra in seen:
+        continue
+    seen.add(extra)
+    for line in metadata.requires("opsgate") or []:
+        req = Requirement(line)
+        if req.marker is None or "extra" not in str(req.marker) or not req.marker.evaluate({"extra": extra}):
+            continue
+        if req.name == "opsgate":  # all = opsgate[containers,kubernetes,...]
+            wanted.extend(req.extras)
+            continue
+        try:
+            installed = metadata.version(req.name)
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed is None or not req.specifier.contains(installed, prereleases=True):
+            print(f"{req.name}{req.specifier}")
+PY
+}
+
+pip_install() { timeout 900 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@"; }
+
 # Programs the checks run on the gate's machine (host-level checks run on the target's hosts, over ssh://,
-# docker:// or kubectl://): Chromium and certutil for the browser check, ssh for ssh:// hosts, and for the
-# backup suite PostgreSQL's own programs (the scratch instance: initdb, pg_ctl, pg_restore), gpg (encrypted
+# docker:// or kubectl://): Chromium and certutil for the browser check (frontend), ssh for ssh:// hosts, and for
+# the backup suite PostgreSQL's own programs (the scratch instance: initdb, pg_ctl, pg_restore), gpg (encrypted
 # dumps), pgBackRest and promtool (restored Prometheus volumes).
 system_packages() {
     local packages=(ca-certificates openssh-client)
-    [[ $MARKERS == *smoke* ]] && packages+=(chromium libnss3-tools)
-    [[ $MARKERS == *backup* ]] && packages+=("postgresql-${OPSGATE_PG_MAJOR:-15}" gnupg gzip pgbackrest prometheus)
-    target_mentions 'docker://' && packages+=(docker.io)  # docker:// host specs run the docker CLI
+    if checks frontend smoke gate; then packages+=(chromium libnss3-tools); fi
+    if checks backup backup dr; then
+        packages+=("postgresql-${OPSGATE_PG_MAJOR:-15}" gnupg gzip pgbackrest prometheus)
+    fi
+    if target_mentions 'docker://'; then packages+=(docker.io); fi  # docker:// host specs run the docker CLI
     local missing=()
     for package in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
@@ -75,20 +194,29 @@ system_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# Whether the target file (when OPSGATE_TARGET names one already) contains this text.
-target_mentions() { [[ -n ${OPSGATE_TARGET:-} && -f $OPSGATE_TARGET ]] && grep -Eq "$1" "$OPSGATE_TARGET"; }
-
 install() {
-    if [[ -x $VENV/bin/python ]] && "$VENV/bin/python" -c "import opsgate.plugin" 2>/dev/null; then
-        say "reusing the Python environment $VENV"
+    local extras
+    extras=$(extras)
+    if [[ -x $VENV/bin/opsgate ]] && "$VENV/bin/python" -c "import opsgate.plugin" 2>/dev/null; then
+        local version missing
+        version=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("opsgate"))')
+        say "reusing the Python environment $VENV (opsgate $version; extras: ${extras:-none})"
+        missing=$(missing_requirements "$extras") || exit 4
+        if [[ -n $missing ]]; then
+            say "adding what the extras need: ${missing//$'\n'/ }"
+            mapfile -t missing_list <<<"$missing"
+            pip_install "${missing_list[@]}"
+        fi
     else
-        say "installing opsgate (the gate alone, without the stack extra) into $VENV"
+        local package
+        package=$(requirement "$extras")
+        say "installing $package (the gate alone, without the stack extra) into $VENV"
         python3 -m venv "$VENV"
-        timeout 900 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$ROOT"
+        pip_install "$package"
     fi
     # docker_host: ssh://... goes through paramiko (the Docker SDK's ssh transport)
     if target_mentions 'docker_host:[[:space:]]*["'"'"']?ssh://' && ! "$VENV/bin/python" -c "import paramiko" 2>/dev/null; then
-        timeout 300 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "paramiko>=3"
+        pip_install "paramiko>=3"
     fi
     system_packages
 }
@@ -136,36 +264,25 @@ ssh_setup() {
     unset OPSGATE_SSH_KEY
 }
 
-has_containers_section() {
-    "$VENV/bin/python" -c 'import sys, yaml
-try:
-    data = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
-except Exception:
-    sys.exit(1)  # the gate itself says what is wrong with the file
-sys.exit(0 if isinstance(data, dict) and data.get("containers") else 1)' "$1"
-}
-
 run() {
     [[ -n ${OPSGATE_TARGET:-} ]] || { say "OPSGATE_TARGET is not set: which target file?"; exit 4; }
-    local target markers=$MARKERS
-    target=$(absolute "$OPSGATE_TARGET")
-    [[ -z ${OPSGATE_REPORTS_DIR:-} ]] || export OPSGATE_REPORTS_DIR=$(absolute "$OPSGATE_REPORTS_DIR")
-    case ${OPSGATE_CONTAINERS:-auto} in
-        yes) markers="($markers) or containers" ;;
-        auto) if has_containers_section "$target"; then markers="($markers) or containers"; fi ;;
-        no) ;;
-        *) say "OPSGATE_CONTAINERS must be auto, yes or no"; exit 4 ;;
-    esac
+    [[ -x $VENV/bin/opsgate ]] || { say "no opsgate command in $VENV: run '$0 install' first"; exit 4; }
     load_secrets
     ssh_setup
-    local args=(-m "$markers" "--target=$target" "--gate-timeout=${OPSGATE_GATE_TIMEOUT:-600}")
+    # Without -m, opsgate chooses itself: the suites of its job (default gate) for what the target configures.
+    local args=("--target=$(absolute "$OPSGATE_TARGET")" "--gate-timeout=${OPSGATE_GATE_TIMEOUT:-600}")
+    [[ -z ${OPSGATE_JOB:-} ]] || args+=("--job=$OPSGATE_JOB")
+    [[ -z ${OPSGATE_MARKERS:-} ]] || args+=(-m "$OPSGATE_MARKERS")
     [[ -z ${OPSGATE_PERF_PROFILE:-} ]] || args+=("--perf-profile=$OPSGATE_PERF_PROFILE")
     # shellcheck disable=SC2206 # split on spaces, as documented
     [[ -z ${OPSGATE_PYTEST_ARGS:-} ]] || args+=($OPSGATE_PYTEST_ARGS)
-    say "pytest ${args[*]}"
-    cd "$ROOT"  # pytest finds opsgate's pyproject.toml, conftest.py and suites/ here
+    local shown=() arg
+    for arg in "${args[@]}"; do
+        if [[ $arg == *[[:space:]]* ]]; then shown+=("\"$arg\""); else shown+=("$arg"); fi
+    done
+    say "opsgate ${shown[*]}   (in $PWD)"
     local status=0
-    "$VENV/bin/python" -m pytest "${args[@]}" || status=$?
+    "$VENV/bin/opsgate" "${args[@]}" || status=$?  # in the caller's directory: its rootdir, its ./reports
     if [[ -n $SSH_AGENT_STARTED ]]; then ssh-agent -k >/dev/null 2>&1 || true; fi
     exit "$status"
 }

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from opsgate.core import outages
 from opsgate.core.deadline import DeadlineExceeded, deadline
-from opsgate.core.outages import forget
 from opsgate.core.verdict import CheckFailed
 from opsgate.plugin.sweep import postgres_probe as pg_probe
 from opsgate.plugin.sweep import sweep
@@ -58,12 +58,16 @@ def stalling_postgres() -> Iterator[str]:
 
 
 def test_the_sweep_finds_a_postgres_that_logs_in_and_stalls() -> None:
-    with stalling_postgres() as dsn:
-        began = time.monotonic()
-        found = sweep([pg_probe("postgres", dsn, 1)])
-        assert time.monotonic() - began < 5
+    ledger = outages.open_ledger()
+    try:
+        with stalling_postgres() as dsn:
+            began = time.monotonic()
+            found = sweep([pg_probe("postgres", dsn, 1)])
+            assert time.monotonic() - began < 5
+    finally:
+        outages.close_ledger(ledger)
     assert [(o.component, o.kind) for o in found] == [("postgres", "stalled")], found
-    forget()
+    assert ledger.found == found
 
 
 def test_a_query_that_never_gets_an_answer_ends_at_its_deadline_and_is_not_retried() -> None:

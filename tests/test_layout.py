@@ -100,3 +100,35 @@ def test_stack_and_fixtures_files_stay_readable() -> None:
         if (lines := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+# The package's layers, each importing only those below it (the picture in the README's architecture section).
+# The plugin's jobs and the reports they write form one layer: the plugin wires the reports up, the reports read
+# the plugin's run state.
+LAYERS = {
+    "core": set(),
+    "target": {"core"},
+    "probes": {"core", "target"},
+    "dr": {"core", "target", "probes"},
+    "load": {"core", "target", "probes"},
+    "plugin": {"core", "target", "probes", "report"},
+    "report": {"core", "target", "probes", "plugin"},
+}
+
+
+def _layer(module: str) -> str | None:
+    """opsgate.<layer>.x -> <layer>, for the package's layers."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "opsgate" and len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def test_the_package_layers_import_only_downwards() -> None:
+    upward = {}
+    for module, targets in _graph().items():
+        if (layer := _layer(module)) is None:
+            continue
+        if above := sorted({found for target in targets if (found := _layer(target)) not in (None, layer)}
+                           - LAYERS[layer]):
+            upward[module] = above
+    assert upward == {}
+    assert set(LAYERS) == {path.name for path in (ROOT / "fixtures").iterdir() if (path / "__init__.py").exists()}

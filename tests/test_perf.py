@@ -14,12 +14,12 @@ import pytest
 import yaml
 from hdrh.histogram import HdrHistogram
 
+from opsgate.load import profiles
 from opsgate.load.recorder import Recorder, histogram
 from opsgate.load.run import plan, run_locust
 from opsgate.load.verdict import Step, breaking_point, thresholds
 from opsgate.target import load_target
 from opsgate.target.perf import Perf, PerfRequest, Slo, StressProfile
-from perf import profiles
 from stack.components.postgres.server import admin_connection
 from stack.config import APP_DB
 from stack.core import Stack
@@ -159,7 +159,7 @@ def test_the_kubernetes_manifest_is_valid_and_its_plan_is_the_gates(tmp_path: Pa
     assert {"Job", "Deployment", "Service", "ConfigMap", "Secret"} <= set(kinds)
     for workload in (kinds["Job"], kinds["Deployment"]):
         args = workload["spec"]["template"]["spec"]["containers"][0]["args"]
-        assert args[:2] == ["-f", "fixtures/load/locust_gate.py,fixtures/load/locustfile.py"], args
+        assert args[:2] == ["-f", "opsgate/load/locust_gate.py,opsgate/load/locustfile.py"], args
     target = load_target(LOCAL_TARGET)
     assert target.perf
     ours = plan(target.perf, "load", target.app, None, None, tmp_path / "summary.json")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from opsgate.plugin.runbook import load_runbook
+from opsgate.core.runbook import load_runbook
 from opsgate.report.index import write_index
 from stack.core import Stack
 from tests.conftest import run_pytest
@@ -113,7 +113,7 @@ def test_the_index_links_every_run_newest_first_and_plots_the_history(runs: tupl
 
 
 def test_the_plots_draw_dr_and_load_history(tmp_path: Path) -> None:
-    """The DR history's and the load tests' summaries' fields (opsgate.dr.run, perf.recorder) as plots."""
+    """The DR history's and the load tests' summaries' fields (opsgate.dr.run, opsgate.load.recorder) as plots."""
     dr = tmp_path / "dr-history.jsonl"
     dr.write_text("".join(json.dumps({"at": f"2026-12-0{day}T02:00:00+00:00", "rto_s": 40 + day, "rpo_s": 3600,
                                       "size_bytes": 5e6 * day}) + "\n" for day in (1, 2)) + '{"cut sh')

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from opsgate.plugin.runbook import RUNBOOK_DIR, load_runbook
+from opsgate.core.runbook import RUNBOOK_DIR, load_runbook
 from tests.conftest import ROOT, run_pytest
 
 PARTS = ["Symptom", "Likely causes", "Diagnose", "Fix"]

@@ -82,7 +82,7 @@ def test_init_writes_a_target_that_passes_with_only_credentials_added(variant: S
     written = tmp_path / "init.yml"
     ca = ROOT / ".stack" / "pki" / "ca.pem"
     init = subprocess.run(
-        [sys.executable, "-m", "opsgate.target.init", "https://localhost:18443", "--name", "init-variant",
+        [sys.executable, "-m", "opsgate.init", "https://localhost:18443", "--name", "init-variant",
          "--ca-bundle", str(ca), "-o", str(written)],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )

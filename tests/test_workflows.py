@@ -132,10 +132,38 @@ def test_the_gate_runs_the_script_and_keeps_the_dr_history() -> None:
     gate = load(WORKFLOWS / "gate.yml")
     job = gate["jobs"]["gate"]
     runs = [step.get("run", "") for step in job["steps"]]
-    assert "bash .ci/gate.sh install" in runs and "bash .ci/gate.sh run" in runs
+    assert "bash .opsgate/.ci/gate.sh install" in runs and "bash .opsgate/.ci/gate.sh run" in runs
     assert job["environment"] == "${{ inputs.environment }}"
     assert job["env"]["OPSGATE_REPORT_ARTIFACT"] == "${{ inputs.report_artifact }}"
     cached = [step for step in job["steps"] if step.get("uses", "").startswith("actions/cache/")]
     assert {step["with"]["path"] for step in cached} == {"reports/dr-history.jsonl"}
     assert any(step["uses"].startswith("actions/cache/save@") and step["if"].startswith("always()") for step in cached)
     assert load(WORKFLOWS / "nightly-dr.yml")["jobs"]["rehearsal"]["with"]["keep_history"] is True
+
+
+def test_the_gate_installs_the_pinned_package_and_runs_in_the_callers_checkout() -> None:
+    """No checkout of opsgate to run from: the package is pip-installed at opsgate_ref, .ci/gate.sh alone is fetched
+    at the same ref beside the caller's checkout, and the run happens at the workspace root, the caller's
+    repository, where its target file (and runbook) are."""
+    gate = load(WORKFLOWS / "gate.yml")
+    job, inputs = gate["jobs"]["gate"], gate["on"]["workflow_call"]["inputs"]
+    assert job["env"]["OPSGATE_PACKAGE"] == (
+        "opsgate @ git+https://github.com/${{ inputs.opsgate_repository }}@${{ inputs.opsgate_ref }}")
+    assert job["env"]["OPSGATE_TARGET"] == "${{ inputs.target }}"  # relative to the caller's checkout
+    checkouts = [step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout@")]
+    callers = [step for step in checkouts if "repository" not in step.get("with", {})]
+    assert len(callers) == 1 and "path" not in callers[0]["with"]  # the caller's repository at the workspace root
+    [script] = [step for step in checkouts if "repository" in step.get("with", {})]
+    assert script["with"]["repository"] == "${{ inputs.opsgate_repository }}"
+    assert script["with"]["ref"] == "${{ inputs.opsgate_ref }}"
+    assert script["with"]["path"] == ".opsgate" and script["with"]["sparse-checkout"] == ".ci/gate.sh"
+    assert all(step["with"].get("persist-credentials") is False for step in checkouts)
+    assert checkouts.index(callers[0]) < checkouts.index(script)  # checking out at the root would clean .opsgate/
+    assert not any("working-directory" in step or "cd " in step.get("run", "") for step in job["steps"])
+    # The target decides what runs: no marker default, no containers switch; a job for the DR and load callers.
+    assert inputs["markers"]["default"] == "" and "containers" not in inputs and inputs["job"]["default"] == ""
+    assert job["env"]["OPSGATE_MARKERS"] == "${{ inputs.markers }}" and job["env"]["OPSGATE_JOB"] == "${{ inputs.job }}"
+    jobs = {name: next(iter(load(WORKFLOWS / name)["jobs"].values()))["with"]
+            for name in ("post-deploy.yml", "nightly-dr.yml", "pre-release-load.yml")}
+    assert "markers" not in jobs["post-deploy.yml"] and "job" not in jobs["post-deploy.yml"]
+    assert jobs["nightly-dr.yml"]["job"] == "dr" and jobs["pre-release-load.yml"]["job"] == "load"

@@ -4,7 +4,7 @@ section, the rules' unit tests pass, and alerts have somewhere to go."""
 import pytest
 from testinfra.host import Host
 
-from opsgate.plugin.runbook import Section
+from opsgate.core.runbook import Section
 from opsgate.probes.prometheus import (
     ALERTMANAGER_DISCOVERY_WAIT_S,
     ALERTMANAGER_POLL_INTERVAL_S,
