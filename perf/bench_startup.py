@@ -76,6 +76,7 @@ def pytest_collection_finish(session):
 def pytest_runtest_setup(item):
     if _state["first_check"] is None:
         _state["first_check"] = time.time()
+        _state["modules"] = len(sys.modules)
         _state["imported"] = [name for name in {OPTIONAL!r} if name in sys.modules]
         _state["installed"] = [name for name in {OPTIONAL!r} if importlib.util.find_spec(name) is not None]
         _write()
@@ -113,8 +114,11 @@ class Contender:
         self.wall_s.append(wall)
 
 
-def pip(venv: Path, *args: str) -> None:
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *args], check=True)
+def pip(python: Path, *args: str) -> None:
+    """`python -m pip ARGS`, its output shown only when it fails."""
+    result = subprocess.run([str(python), "-m", "pip", *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"pip {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
 
 
 def fresh_venv(venv: Path, key: str) -> bool:
@@ -140,16 +144,26 @@ def constraints() -> Path:
 
 
 def before_venv(pins: Path) -> tuple[Path, Path]:
-    """c6056b8's checkout and its venv: `pip install <checkout>`, every dependency mandatory then."""
+    """c6056b8's checkout and its venv: `pip install <checkout>`, every dependency mandatory then. The checkout is
+    exported and opsgate reinstalled (from the wheel pip built the first time) on every run, since .stack/ lies
+    inside the work tree, where a tree-wide edit may reach them."""
     commit = subprocess.run(["git", "rev-parse", BEFORE_COMMIT], cwd=ROOT, check=True, capture_output=True,
                             text=True).stdout.strip()
     source, venv = VENVS / f"before-{BEFORE_COMMIT}", VENVS / f"before-{BEFORE_COMMIT}-venv"
-    if fresh_venv(venv, f"{commit} {sys.version}"):
-        shutil.rmtree(source, ignore_errors=True)
-        source.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
-        pip(venv, "-c", str(pins), str(source))
+    wheels = VENVS / f"before-{BEFORE_COMMIT}-wheel"
+    shutil.rmtree(source, ignore_errors=True)
+    source.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    python = venv / "bin" / "python"
+    fresh = fresh_venv(venv, f"{commit} {sys.version}")
+    if fresh or not any(wheels.glob("opsgate-*.whl")):  # what `pip install <checkout>` builds, kept
+        shutil.rmtree(wheels, ignore_errors=True)
+        pip(python, "wheel", "--no-deps", "-w", str(wheels), str(source))
+        for built in (source / "build", *source.glob("*.egg-info")):  # pip builds in the tree: leave it as exported
+            shutil.rmtree(built)
+    wheel = str(next(wheels.glob("opsgate-*.whl")))
+    pip(python, "install", *(["-c", str(pins), wheel] if fresh else ["--force-reinstall", "--no-deps", wheel]))
     return source, venv
 
 
@@ -157,8 +171,7 @@ def build_wheel(workdir: Path) -> Path:
     """The checkout as it is now (uncommitted work included), as a wheel built from a clean copy of it."""
     copy = workdir / "source"
     shutil.copytree(ROOT, copy, ignore=NOT_SOURCE, symlinks=True)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(workdir / "wheel"), str(copy)], check=True)
+    pip(Path(sys.executable), "wheel", "--no-deps", "--no-build-isolation", "-w", str(workdir / "wheel"), str(copy))
     return next((workdir / "wheel").glob("opsgate-*.whl"))
 
 
@@ -174,10 +187,11 @@ def after_venv(wheel: Path, extras: str, pins: Path) -> Path:
     wheel is reinstalled."""
     venv = VENVS / f"after-{extras or 'gate'}-venv"
     key = hashlib.sha256(f"{extras}\n{wheel_requirements(wheel)}\n{sys.version}".encode()).hexdigest()
+    python = venv / "bin" / "python"
     if fresh_venv(venv, key):
-        pip(venv, "-c", str(pins), f"{wheel}[{extras}]" if extras else str(wheel))
+        pip(python, "install", "-c", str(pins), f"{wheel}[{extras}]" if extras else str(wheel))
     else:
-        pip(venv, "--force-reinstall", "--no-deps", str(wheel))
+        pip(python, "install", "--force-reinstall", "--no-deps", str(wheel))
     return venv
 
 
@@ -189,12 +203,14 @@ def absolute_target(source: Path, destination: Path) -> Path:
 
 
 def evidence(contenders: list[Contender]) -> None:
-    print(f"\n| contender | checks | {' | '.join(OPTIONAL)} |\n|---|---:|{'---|' * len(OPTIONAL)}")
+    print(f"\n| contender | checks | modules loaded | {' | '.join(OPTIONAL)} |\n"
+          f"|---|---:|---:|{'---|' * len(OPTIONAL)}")
     for contender in contenders:
         probe = contender.probe
         cells = ["imported" if name in probe["imported"] else "installed, not imported"
                  if name in probe["installed"] else "not installed" for name in OPTIONAL]
-        print(f"| {contender.name} | {probe['passed']}/{probe['checks']} passed | {' | '.join(cells)} |")
+        print(f"| {contender.name} | {probe['passed']}/{probe['checks']} passed | {probe['modules']} | "
+              f"{' | '.join(cells)} |")
 
 
 def main() -> None:

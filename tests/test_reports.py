@@ -25,7 +25,7 @@ def test_each_run_writes_html_and_junit_with_metadata(stack: Stack) -> None:
     assert (reports / "latest.html").resolve() == html_path
     assert (reports / "latest.xml").resolve() == xml_path
     page = html_path.read_text()
-    for field in ("Target", "local (", "Environment", "App version", "1.4.0", "opsgate git sha", "Started", "Duration"):
+    for field in ("Target", "local (", "Environment", "App version", "1.4.0", "opsgate", "Started", "Duration"):
         assert field in page, f"report metadata lacks {field}"
     assert "<script src=" not in page, "the report must be self-contained"
     cases = list(ET.parse(xml_path).getroot().iter("testcase"))

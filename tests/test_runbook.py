@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from opsgate.core.runbook import RUNBOOK_DIR, load_runbook
+from opsgate.core.secrets import SecretRegistry
+from opsgate.plugin.citation import what_to_do_html
 from tests.conftest import ROOT, run_pytest
 
 PARTS = ["Symptom", "Likely causes", "Diagnose", "Fix"]
@@ -83,3 +85,14 @@ def test_pages_have_no_stray_level_two_headings() -> None:
         for line in page.read_text().splitlines():
             if line.startswith("## "):
                 assert re.match(r"^## [a-z0-9-]+/[a-z0-9-]+ \u2014 .+", line), f"{page.name}: {line}"
+
+
+def test_what_to_do_survives_redaction_unchanged() -> None:
+    """The credential patterns mask values, not the runbook's commands: `Authorization: Bearer $TOKEN` and
+    `password=$VAR` name a secret, they are not one (the reports' redaction must not mangle What to do)."""
+    patterns_only = SecretRegistry()
+    mangled = [sid for sid, section in load_runbook().items()
+               if patterns_only.redact(what_to_do_html(section)) != what_to_do_html(section)]
+    assert mangled == []
+    assert patterns_only.redact("Authorization: Bearer abc.def-1") == "Authorization: Bearer ***"
+    assert patterns_only.redact("password=hunter22 password=$VAR") == "password=*** password=$VAR"

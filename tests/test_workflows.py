@@ -1,6 +1,8 @@
 """The GitHub workflows: actionlint finds nothing in any of them (and does find a planted mistake, so the lint
 cannot pass by not running), each has its triggers, uploads reports/ whatever the verdict, pins its actions,
-never writes a secret into a script, and every call of the reusable gate.yml passes inputs it declares."""
+never writes a secret into a script, and every call of the reusable gate.yml passes inputs it declares; gate.yml
+installs the opsgate package at the pinned ref and runs .ci/gate.sh (fetched at the same ref) in the caller's
+checkout."""
 
 from __future__ import annotations
 

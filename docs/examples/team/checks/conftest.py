@@ -9,8 +9,6 @@ per check), and a cell in the report grid. Its settings are the target file's `c
 the model below: a typo is a one-line error before anything runs.
 """
 
-from __future__ import annotations
-
 import pytest
 from pydantic import Field
 
