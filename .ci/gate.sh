@@ -24,10 +24,9 @@
 #                         your-org/opsgate@v1.0.0`, `opsgate==1.0.0`), a URL, a wheel or an opsgate checkout;
 #                         default: the opsgate checkout this script sits in
 #   OPSGATE_EXTRAS        the package's extras to install, comma-separated (containers, kubernetes, dr, load,
-#                         trends, all); default: from the target file's top-level sections the run checks
-#                         (containers: containers, kubernetes: kubernetes, backup: dr, perf: load; with
-#                         OPSGATE_MARKERS the sections whose suite they name, else OPSGATE_JOB's; without a target
-#                         file every one of the job's), plus trends when OPSGATE_KEEP_HISTORY is set
+#                         trends, all); default: what `opsgate extras` says the run's suites need for the components
+#                         the target configures (with OPSGATE_MARKERS, else OPSGATE_JOB's suites; all without a
+#                         target file yet), plus trends when OPSGATE_KEEP_HISTORY is set
 #   OPSGATE_KEEP_HISTORY  set (any value): the reports' history is kept across runs, so install adds the trends
 #                         extra (the plots of reports/index.html)
 #   OPSGATE_VENV          the Python environment (default: <this checkout>/.venv-gate); one where opsgate already
@@ -77,7 +76,9 @@ checks() {
     fi
 }
 
-# The package's extras this run needs, comma-separated (OPSGATE_EXTRAS, else derived: see the header).
+# The package's extras this run needs, comma-separated: OPSGATE_EXTRAS, else what the installed opsgate says the
+# selected suites need for the components the target configures (`opsgate extras`, from the components'
+# declarations), plus trends when the history is kept.
 extras() {
     if [[ -n ${OPSGATE_EXTRAS:-} ]]; then
         local given=${OPSGATE_EXTRAS//[[:space:]]/}
@@ -88,14 +89,15 @@ extras() {
         printf '%s\n' "$given"
         return
     fi
-    local found=()
-    if checks containers containers gate; then found+=(containers); fi
-    if checks kubernetes kubernetes gate; then found+=(kubernetes); fi
-    if checks backup backup dr; then found+=(dr); fi
-    if checks perf perf load; then found+=(load); fi
-    if [[ -n ${OPSGATE_KEEP_HISTORY:-} ]]; then found+=(trends); fi
-    local IFS=,
-    printf '%s\n' "${found[*]}"
+    local found="" args=(--job="${OPSGATE_JOB:-gate}")
+    [[ -z ${OPSGATE_MARKERS:-} ]] || args+=(-m "$OPSGATE_MARKERS")
+    if [[ -n ${OPSGATE_TARGET:-} && -f $OPSGATE_TARGET ]]; then
+        found=$("$VENV/bin/opsgate" extras --target="$OPSGATE_TARGET" "${args[@]}") || exit 4
+    else
+        found=all  # no target file yet: whatever it will configure
+    fi
+    if [[ -n ${OPSGATE_KEEP_HISTORY:-} ]]; then found+=${found:+,}trends; fi
+    printf '%s\n' "$found"
 }
 
 # OPSGATE_PACKAGE (default: this checkout) as one pip requirement with these extras: `opsgate[extras] @ URL` for a
@@ -195,24 +197,23 @@ system_packages() {
 }
 
 install() {
-    local extras
-    extras=$(extras)
     if [[ -x $VENV/bin/opsgate ]] && "$VENV/bin/python" -c "import opsgate.plugin" 2>/dev/null; then
-        local version missing
-        version=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("opsgate"))')
-        say "reusing the Python environment $VENV (opsgate $version; extras: ${extras:-none})"
-        missing=$(missing_requirements "$extras") || exit 4
-        if [[ -n $missing ]]; then
-            say "adding what the extras need: ${missing//$'\n'/ }"
-            mapfile -t missing_list <<<"$missing"
-            pip_install "${missing_list[@]}"
-        fi
+        say "reusing the Python environment $VENV ($("$VENV/bin/opsgate" --version))"
     else
         local package
-        package=$(requirement "$extras")
+        package=$(requirement "")
         say "installing $package (the gate alone, without the stack extra) into $VENV"
         python3 -m venv "$VENV"
         pip_install "$package"
+    fi
+    local extras missing
+    extras=$(extras)
+    say "extras: ${extras:-none} (what the selected suites need for the components the target configures)"
+    missing=$(missing_requirements "$extras") || exit 4
+    if [[ -n $missing ]]; then
+        say "adding what the extras ${extras} need: ${missing//$'\n'/ }"
+        mapfile -t missing_list <<<"$missing"
+        pip_install "${missing_list[@]}"
     fi
     # docker_host: ssh://... goes through paramiko (the Docker SDK's ssh transport)
     if target_mentions 'docker_host:[[:space:]]*["'"'"']?ssh://' && ! "$VENV/bin/python" -c "import paramiko" 2>/dev/null; then

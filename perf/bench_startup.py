@@ -76,6 +76,7 @@ def pytest_collection_finish(session):
 def pytest_runtest_setup(item):
     if _state["first_check"] is None:
         _state["first_check"] = time.time()
+        _state["cpu"] = time.process_time()
         _state["modules"] = len(sys.modules)
         _state["imported"] = [name for name in {OPTIONAL!r} if name in sys.modules]
         _state["installed"] = [name for name in {OPTIONAL!r} if importlib.util.find_spec(name) is not None]
@@ -95,6 +96,7 @@ class Contender:
     cwd: Path
     target: Path
     first_check_s: list[float] = field(default_factory=list)
+    cpu_s: list[float] = field(default_factory=list)
     wall_s: list[float] = field(default_factory=list)
     probe: dict = field(default_factory=dict)
 
@@ -111,6 +113,7 @@ class Contender:
             sys.exit(f"{self.name}: no check began (was the probe plugin loaded?)")
         self.probe = json.loads(record.read_text())
         self.first_check_s.append(self.probe["first_check"] - started)
+        self.cpu_s.append(self.probe["cpu"])
         self.wall_s.append(wall)
 
 
@@ -147,8 +150,7 @@ def before_venv(pins: Path) -> tuple[Path, Path]:
     """c6056b8's checkout and its venv: `pip install <checkout>`, every dependency mandatory then. The checkout is
     exported and opsgate reinstalled (from the wheel pip built the first time) on every run, since .stack/ lies
     inside the work tree, where a tree-wide edit may reach them."""
-    commit = subprocess.run(["git", "rev-parse", BEFORE_COMMIT], cwd=ROOT, check=True, capture_output=True,
-                            text=True).stdout.strip()
+    commit = git("rev-parse", BEFORE_COMMIT)
     source, venv = VENVS / f"before-{BEFORE_COMMIT}", VENVS / f"before-{BEFORE_COMMIT}-venv"
     wheels = VENVS / f"before-{BEFORE_COMMIT}-wheel"
     shutil.rmtree(source, ignore_errors=True)
@@ -173,6 +175,10 @@ def build_wheel(workdir: Path) -> Path:
     shutil.copytree(ROOT, copy, ignore=NOT_SOURCE, symlinks=True)
     pip(Path(sys.executable), "wheel", "--no-deps", "--no-build-isolation", "-w", str(workdir / "wheel"), str(copy))
     return next((workdir / "wheel").glob("opsgate-*.whl"))
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def wheel_requirements(wheel: Path) -> str:
@@ -238,12 +244,15 @@ def main() -> None:
             Contender("after (opsgate, no extras)", [str(gate / "bin" / "opsgate")], elsewhere, after_target),
             Contender("after (opsgate[all])", [str(full / "bin" / "opsgate")], elsewhere, after_target),
         ]
+        changed = len(git("status", "--porcelain").splitlines())
+        print(f"before: {BEFORE_COMMIT}; after: {git('rev-parse', '--short', 'HEAD')} with {changed} uncommitted "
+              f"change(s) in the work tree")
         print(f"venvs ready after {time.perf_counter() - began:.0f} s; warm-up round (not counted)", flush=True)
         for contender in contenders:
             contender.run(work / "probe")
         for contender in contenders:
-            contender.first_check_s.clear()
-            contender.wall_s.clear()
+            for samples in (contender.first_check_s, contender.cpu_s, contender.wall_s):
+                samples.clear()
         for round_ in range(runs):
             for contender in contenders:
                 contender.run(work / "probe")
@@ -253,6 +262,8 @@ def main() -> None:
     baseline = contenders[0].name
     print("\nProcess start to first check (smoke gate, reference stack):")
     print_table({c.name: c.first_check_s for c in contenders}, baseline)
+    print("\nCPU time of the gate's process by its first check (user + system; less disturbed by a busy machine):")
+    print_table({c.name: c.cpu_s for c in contenders}, baseline)
     print("\nTotal wall time of the run:")
     print_table({c.name: c.wall_s for c in contenders}, baseline)
     print("\nImported by the time the first check began:")

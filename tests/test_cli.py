@@ -46,3 +46,15 @@ def test_no_target_is_one_line_and_exit_4(tmp_path: Path) -> None:
 def test_the_version_is_the_packages(tmp_path: Path) -> None:
     result = opsgate("--version", cwd=tmp_path)
     assert result.returncode == 0 and re.fullmatch(r"opsgate \d+\.\d+\.\d+ \(pytest [\d.]+\)\n", result.stdout)
+
+
+def test_extras_names_what_the_selected_suites_need_for_what_the_target_configures(tmp_path: Path) -> None:
+    """What .ci/gate.sh installs beside the package, from the components' declarations."""
+    target = f"--target={ROOT / 'targets' / 'local.yml'}"
+    said = {args: opsgate("extras", target, *args, cwd=tmp_path).stdout.strip()
+            for args in ((), ("--job=dr",), ("--job=load",), ("-m", "smoke or redis"), ("-m", "kubernetes"))}
+    # local.yml has a containers section (the gate's), backup (the DR job's) and perf (the load job's); no kubernetes
+    assert said == {(): "containers", ("--job=dr",): "dr", ("--job=load",): "load", ("-m", "smoke or redis"): "",
+                    ("-m", "kubernetes"): ""}
+    broken = opsgate("extras", "--target=missing.yml", cwd=tmp_path)
+    assert broken.returncode == 4 and broken.stderr.startswith("opsgate extras: missing.yml: cannot read")
