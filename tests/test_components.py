@@ -82,6 +82,7 @@ def test_the_selection_logic_reads_marker_expressions() -> None:
     assert selected("", "containers") and selected("containers or smoke", "containers")
     assert not selected("smoke", "containers") and not selected("not containers", "containers")
     assert selected("not destructive", "containers")
+    assert selected("destructive", "smoke") and selected("smoke and not destructive", "smoke")  # any suite may write
 
 
 def test_a_missing_extra_is_named_in_one_line() -> None:
