@@ -4,8 +4,9 @@
 
 "Start-up" is the time from just before the process starts to the moment its first check begins (its
 `pytest_runtest_setup`), measured by a tiny pytest plugin the benchmark writes into a temporary directory and loads
-with `-p` in every contender; the run's total wall time is reported too. The contenders, each `-m smoke
---no-reports -p no:randomly` against the reference stack (targets/local.yml with its paths made absolute):
+with `-p` in every contender. Also reported: the CPU time the gate's process had used by then (what a busy machine
+disturbs least) and the run's total wall time. The contenders, each `-m smoke --no-reports -p no:randomly` against
+the reference stack (targets/local.yml with its paths made absolute):
 
   before       commit c6056b8 (one flat package, every dependency mandatory) exported with `git archive`, installed
                with `pip install <dir>` into a venv of its own, run as it was: `pytest` from that directory;
@@ -19,8 +20,9 @@ the interpreter change; building them takes a few minutes the first time). Every
 .venv's packages (as constraints), so the contenders differ only in opsgate. Bytecode is written
 (PYTHONDONTWRITEBYTECODE is unset for the runs) and a first, uncounted round warms it and the page cache: the
 figures are an installed gate's steady state. The contenders alternate so drift on the machine hits all alike.
-Prints Markdown tables of medians with ratios to `before`, and which of the optional packages each contender had
-imported (or installed) by the time its first check began.
+Prints Markdown tables of medians with ratios to `before`, and, as of the first check, how many modules each
+contender had loaded and which of the extras' packages it had imported (or only installed). Every run must pass
+(exit 0): a failing check aborts the benchmark rather than timing an outage.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from perf.benchlib import ROOT, print_table, stack_up, timed
 
@@ -98,7 +101,7 @@ class Contender:
     first_check_s: list[float] = field(default_factory=list)
     cpu_s: list[float] = field(default_factory=list)
     wall_s: list[float] = field(default_factory=list)
-    probe: dict = field(default_factory=dict)
+    probe: dict[str, Any] = field(default_factory=dict)  # the last run's record
 
     def run(self, probe_dir: Path) -> None:
         """One sample. benchlib's `timed` runs in the checkout, so `env` moves to the contender's directory and
@@ -122,6 +125,10 @@ def pip(python: Path, *args: str) -> None:
     result = subprocess.run([str(python), "-m", "pip", *args], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.exit(f"pip {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def fresh_venv(venv: Path, key: str) -> bool:
@@ -175,10 +182,6 @@ def build_wheel(workdir: Path) -> Path:
     shutil.copytree(ROOT, copy, ignore=NOT_SOURCE, symlinks=True)
     pip(Path(sys.executable), "wheel", "--no-deps", "--no-build-isolation", "-w", str(workdir / "wheel"), str(copy))
     return next((workdir / "wheel").glob("opsgate-*.whl"))
-
-
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def wheel_requirements(wheel: Path) -> str:
@@ -268,9 +271,8 @@ def main() -> None:
     print_table({c.name: c.wall_s for c in contenders}, baseline)
     print("\nImported by the time the first check began:")
     evidence(contenders)
-    spread = {c.name: f"{min(c.first_check_s):.2f}-{max(c.first_check_s):.2f} s" for c in contenders}
-    print(f"\nrange to first check: {spread}; median of the runs above; benchmark took "
-          f"{time.perf_counter() - began:.0f} s")
+    spread = "; ".join(f"{c.name} {min(c.first_check_s):.2f}-{max(c.first_check_s):.2f} s" for c in contenders)
+    print(f"\nrange to first check: {spread}\nthe benchmark took {time.perf_counter() - began:.0f} s")
 
 
 if __name__ == "__main__":
