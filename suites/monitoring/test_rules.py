@@ -47,14 +47,13 @@ def test_no_alert_firing_at_gate_severity(prom: PrometheusApi, prometheus: Prome
 @pytest.mark.runbook("monitoring/alert-without-runbook", DOWN)
 def test_every_alert_rule_links_a_runbook_section(prom: PrometheusApi, prometheus: Prometheus,
                                                   runbook: dict[str, Section]) -> None:
-    sections = runbook
     unlinked = [
         f"{rule['name']} ({rule.get('annotations', {}).get('runbook_url') or 'no runbook_url'})"
         for group in prom.rule_groups()
         for rule in group["rules"]
         if rule["type"] == "alerting"
         and not resolves_to_section(
-            rule.get("annotations", {}).get("runbook_url", ""), sections, prometheus.runbook_url_prefixes
+            rule.get("annotations", {}).get("runbook_url", ""), runbook, prometheus.runbook_url_prefixes
         )
     ]
     assert not unlinked, f"alerts whose runbook_url leads to no runbook section: {'; '.join(unlinked)}"
