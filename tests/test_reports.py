@@ -77,12 +77,12 @@ def test_destructive_checks_refuse_a_production_target(tmp_path: Path) -> None:
     production.write_text("name: prod\nenvironment: production\n")
     check = tmp_path / "test_writes.py"
     check.write_text("import pytest\n\n@pytest.mark.destructive\ndef test_writes_a_canary_row():\n    pass\n")
-    result = run_pytest(str(check), f"--target={production}", "--no-reports", "-c", str(ROOT / "pyproject.toml"))
+    result = run_pytest(str(check), f"--target={production}", "--no-reports", "-c", str(ROOT / "pytest.ini"))
     assert "refused: test_writes_a_canary_row writes to the target and prod is production" in result.stdout
     assert result.returncode == 5, "a refused check is not a pass"
 
     production.write_text("name: prod\nenvironment: production\nallow_writes: true\n")
-    allowed = run_pytest(str(check), f"--target={production}", "--no-reports", "-c", str(ROOT / "pyproject.toml"))
+    allowed = run_pytest(str(check), f"--target={production}", "--no-reports", "-c", str(ROOT / "pytest.ini"))
     assert allowed.returncode == 0, allowed.stdout[-2000:]
 
 
@@ -97,7 +97,7 @@ def test_a_citation_the_check_did_not_declare_is_rejected(tmp_path: Path) -> Non
         "@pytest.mark.runbook('app/health-down')\ndef test_declared():\n    fail('app/health-down', 'down')\n\n"
         "@pytest.mark.runbook('app/health-down')\ndef test_undeclared():\n    fail('nginx/down', 'elsewhere')\n"
     )
-    result = run_pytest(str(check), f"--target={target}", "--no-reports", "-c", str(ROOT / "pyproject.toml"))
+    result = run_pytest(str(check), f"--target={target}", "--no-reports", "-c", str(ROOT / "pytest.ini"))
     assert result.returncode == 1, result.stdout[-2000:]
     assert "runbook app/health-down: " in result.stdout
     assert "UndeclaredCitation: test_undeclared cites runbook 'nginx/down', which its @pytest.mark.runbook does not " \
