@@ -12,7 +12,7 @@ the model below: a typo is a one-line error before anything runs.
 import pytest
 from pydantic import Field
 
-from opsgate.plugin.checks import not_configured
+from opsgate.plugin.checks import component
 from opsgate.plugin.components import Component, Suite
 from opsgate.plugin.sweep import http_probe
 from opsgate.probes.http import HttpClient
@@ -53,10 +53,7 @@ VERDICTS = Verdicts(*["objectstore/down"] * 5, slow="objectstore/down", tls="obj
 @pytest.fixture(scope="session")
 def objectstore(target: Target) -> ObjectStore:
     """The target's `custom.objectstore`, or the checks skip, saying so."""
-    settings = target.custom.get("objectstore")
-    if settings is None:
-        pytest.skip(not_configured("custom.objectstore", target))
-    return settings
+    return component(target, "custom.objectstore")
 
 
 @pytest.fixture(scope="session")
