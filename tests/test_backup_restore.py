@@ -167,6 +167,15 @@ def test_a_backup_suite_run_leaves_the_source_as_it_was_and_writes_its_history(t
                                          {"find", "restore"}), line  # a point-in-time restore is not compared
 
 
+@pytest.mark.parametrize("markers", ["not perf", "backup and not destructive"])
+def test_the_source_tables_are_listed_however_the_suite_is_selected(markers: str, stack: object) -> None:
+    """The per-table checks are parametrized at collection: any -m that selects the suite gets the source's tables."""
+    result = run_pytest("--collect-only", "-qq", "-m", markers, f"--target={LOCAL_TARGET}", "--no-reports",
+                        "suites/backup_restore", timeout=60)
+    assert "test_table_comes_back_with_its_rows[public.items]" in result.stdout, result.stdout[-2000:]
+    assert "could not be listed" not in result.stdout, result.stdout[-2000:]
+
+
 def test_production_gets_no_canary(tmp_path: Path, stack: object) -> None:
     path = patched_target("dr-production", {"environment": "production"})
     dsn = _backup_settings().source_dsn

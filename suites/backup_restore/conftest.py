@@ -21,6 +21,7 @@ from opsgate.dr.run import SOURCES, DrRun, last_runs
 from opsgate.dr.snapshot import rehearse_snapshot
 from opsgate.dr.volume_archives import VolumeRestore, rehearse_volume
 from opsgate.plugin.checks import component, parametrize
+from opsgate.plugin.extras import selected
 from opsgate.plugin.options import TARGET_KEY, target_path
 from opsgate.plugin.safety import writes_allowed
 from opsgate.report.files import reports_dir
@@ -76,9 +77,8 @@ LISTING_TIMEOUT_S = 3.0
 def _source_tables(config: pytest.Config, backup: Backup) -> list[str]:
     """The source's tables, listed once while the checks are collected (one per-table check each); a source that
     cannot be listed gets one check, under an id that says so, which fails with the round trip's own finding."""
-    markers = config.getoption("markexpr") or ""
-    if markers and "backup" not in markers:
-        return [UNLISTED]  # the run does not select this suite: the source is not asked
+    if not selected(config.getoption("markexpr") or "", "backup"):
+        return [UNLISTED]  # -m cannot select this suite (pytest's own reading of it): the source is not asked
     if TABLES_KEY not in config.stash:
         try:
             with pg_content.connect(backup.source_dsn, timeout_s=LISTING_TIMEOUT_S) as conn:
