@@ -38,12 +38,15 @@ _DEFAULT_PORTS = {
     "drill_app": 18020,
     "rig_web": 18091,  # the Compose project on the stack's own Docker Engine (host networking)
     "rig_proxy": 18092,  # a DR drill's app instance on a restored copy (`python -m stack drill-app`)
+    "postgres_debian": 15442,  # the debian shape's extension, beside the default shape's servers
+    "app_debian": 18030,
 }
 PORTS = {name: int(os.environ.get(f"OPSGATE_PORT_{name.upper()}", port)) for name, port in _DEFAULT_PORTS.items()}
 
 _DEFAULT_SECRETS = {
     "OPSGATE_PG_PASSWORD": "opsgate-app-pw",
     "OPSGATE_PG_MONITOR_PASSWORD": "opsgate-monitor-pw",
+    "OPSGATE_PG_BACKUP_PASSWORD": "opsgate-backup-pw",  # the debian shape's backup role
     "OPSGATE_REDIS_PASSWORD": "opsgate-redis-pw",
     "OPSGATE_DEMO_PASSWORD": "opsgate-demo-pw",
     "OPSGATE_JWT_SECRET": "opsgate-jwt-secret-for-local-use-only",
@@ -61,9 +64,9 @@ SERVER_NAMES = ("localhost", "opsgate.test")
 PG_FILESYSTEM_SIZE = os.environ.get("OPSGATE_PG_FS_SIZE", "1g")
 
 
-def app_dsn(role: str = APP_ROLE, password_key: str = "OPSGATE_PG_PASSWORD") -> str:
-    return f"postgresql://{role}:{SECRETS[password_key]}@{HOST}:{PORTS['postgres']}/{APP_DB}"
+def app_dsn(role: str = APP_ROLE, password_key: str = "OPSGATE_PG_PASSWORD", port_key: str = "postgres") -> str:
+    return f"postgresql://{role}:{SECRETS[password_key]}@{HOST}:{PORTS[port_key]}/{APP_DB}"
 
 
-def redis_url() -> str:
-    return f"redis://:{SECRETS['OPSGATE_REDIS_PASSWORD']}@{HOST}:{PORTS['redis']}/0"
+def redis_url(db: int = 0) -> str:
+    return f"redis://:{SECRETS['OPSGATE_REDIS_PASSWORD']}@{HOST}:{PORTS['redis']}/{db}"

@@ -19,7 +19,7 @@ from stack import process
 from stack.components.prometheus import every_target_scraped_twice
 from stack.config import STATE
 from stack.files import run_as_user, write_changed
-from stack.model import Fault, Service
+from stack.model import Component, Fault, Service
 from stack.process import StackError
 from stack.shapes import DEFAULT, SHAPE_FILE, Shape, recorded_shape, shape_named
 
@@ -113,19 +113,35 @@ class Stack:
 
     # -- the whole stack ---------------------------------------------------------------------------------------
 
-    def up(self) -> list[ServiceStatus]:
-        """Start or repair every service in dependency order, in parallel; undo every fault still active."""
+    def _components_to_bring_up(self) -> tuple[Component, ...]:
+        """All of the shape's components; only its own when it extends the running shape (whose servers others may
+        be using: none of them is touched); after stopping the running extension when going back to its base."""
         running = recorded_shape()
-        if running not in (None, self.shape.name) and any(row.state == "up" for row in self.status()):
-            raise StackError(f"the stack runs as shape {running}; `python -m stack down` first")
+        if running in (None, self.shape.name) or not any(row.state == "up" for row in self.status()):
+            return self.shape.components
+        current = shape_named(running)
+        if self.shape.base == current.name:
+            return self.shape.extension_of(current)
+        if current.base == self.shape.name:
+            for service in reversed([s for c in current.extension_of(self.shape) for s in c.services]):
+                process.stop(service.name, service.stop_signal)
+            return self.shape.components
+        raise StackError(f"the stack runs as shape {running}; `python -m stack down` first")
+
+    def up(self) -> list[ServiceStatus]:
+        """Start or repair every service in dependency order, in parallel; undo every fault still active (of the
+        extension only, when the shape extends the running one)."""
+        components = self._components_to_bring_up()
         STATE.mkdir(exist_ok=True)
         SHAPE_FILE.write_text(self.shape.name + "\n")
+        faults = {fault.name for component in components for fault in component.faults}
         # A first, best-effort pass: some faults (a renamed table) would stop a service from starting, while
         # others need their service running to be undone; the pass after converging catches those.
         for name in self.active_faults():
-            with contextlib.suppress(Exception):
-                self.faults[name].undo(self)
-        services = list(self.services.values())
+            if name in faults:
+                with contextlib.suppress(Exception):
+                    self.faults[name].undo(self)
+        services = [service for component in components for service in component.services]
         done = {service.name: threading.Event() for service in services}
         failures: dict[str, str] = {}
 
@@ -133,7 +149,8 @@ class Stack:
             began = time.monotonic()
             try:
                 for dependency in service.depends_on:
-                    done[dependency].wait()
+                    if dependency in done:  # else it is the running base's, up already
+                        done[dependency].wait()
                     if dependency in failures:
                         raise StackError(f"needs {dependency}, which is not up")
                 action = self.converge(service.name)
@@ -149,8 +166,9 @@ class Stack:
         if failures:
             raise StackError("; ".join(f"{name}: {reason}" for name, reason in failures.items()))
         for name in self.active_faults():
-            self.faults[name].undo(self)
-        FAULTS_FILE.unlink(missing_ok=True)
+            if name in faults:
+                self.faults[name].undo(self)
+        self._record_faults(set(self.active_faults()) - faults)
         self.wait_until_monitored()
         return self.status()
 

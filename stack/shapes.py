@@ -3,6 +3,8 @@
 A shape is data: a second way to build the same stack is a new `Shape` here, not a branch in every component.
 The services and faults of a shape are assembled from its components; `python -m stack up --shape NAME` picks
 one and records it, so later commands (status, inject, heal, down) act on the shape that is running.
+A shape may extend a `base` shape: it runs the base's components and its own, and comes up beside the running
+base (starting only its own services) or goes back to it (stopping only them), without touching the base's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from stack.components import (
     app,
     backups,
     containers,
+    debian,
     decoys,
     exporters,
     frontend,
@@ -36,6 +39,7 @@ class Shape:
     name: str
     summary: str
     components: tuple[Component, ...]  # in dependency order: `down` stops them in reverse
+    base: str | None = None  # the shape this one extends: its components come first in `components`
 
     def __post_init__(self) -> None:
         for kind, names in (("service", [s.name for s in self.services]), ("fault", [f.name for f in self.faults])):
@@ -50,6 +54,11 @@ class Shape:
     @property
     def faults(self) -> list[Fault]:
         return [fault for component in self.components for fault in component.faults]
+
+    def extension_of(self, base: Shape) -> tuple[Component, ...]:
+        """The components this shape runs beyond `base`'s."""
+        theirs = {component.name for component in base.components}
+        return tuple(component for component in self.components if component.name not in theirs)
 
 
 DEFAULT = Shape(
@@ -93,7 +102,15 @@ VARIANT = Shape(
         decoys.component(),
     ),
 )
-SHAPES = {shape.name: shape for shape in (DEFAULT, VARIANT)}
+DEBIAN = Shape(
+    "debian",
+    "the default shape plus, beside it, a PostgreSQL cluster laid out the Debian way (configuration outside the "
+    "data directory) with its own pgBackRest stanza and nightly plain-SQL dumps, and the template app with the "
+    "public template's whole items collection (/api/v1/items/) on that cluster",
+    (*DEFAULT.components, debian.component()),
+    base=DEFAULT.name,
+)
+SHAPES = {shape.name: shape for shape in (DEFAULT, VARIANT, DEBIAN)}
 
 
 def recorded_shape() -> str | None:

@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, LiteralString
 
-from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 
-from stack.app.auth import CurrentUser
+from stack.app.auth import current_user
 from stack.app.deps import CacheDep, PoolDep
 
 router = APIRouter(prefix="/api/v1/items", tags=["items"])
+# Writes need a signed-in user: the dependency is given where the routes are added (the template flavor adds the
+# same handlers behind its own bearer scheme).
+SIGNED_IN = [Depends(current_user)]
 
 # The Item model's columns, appended to INSERT and UPDATE so writes return the stored row.
 RETURNING_ITEM = " RETURNING id, name, description, created_at"
@@ -79,8 +82,8 @@ def get_item(item_id: ItemId, pool: PoolDep) -> Item:
     return item
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-def create_item(body: ItemIn, pool: PoolDep, cache: CacheDep, _user: CurrentUser) -> Item:
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=SIGNED_IN)
+def create_item(body: ItemIn, pool: PoolDep, cache: CacheDep) -> Item:
     item = _fetch_item(
         pool,
         "INSERT INTO items (name, description) VALUES (%s, %s)" + RETURNING_ITEM,
@@ -91,8 +94,8 @@ def create_item(body: ItemIn, pool: PoolDep, cache: CacheDep, _user: CurrentUser
     return item
 
 
-@router.put("/{item_id}")
-def update_item(item_id: ItemId, body: ItemIn, pool: PoolDep, cache: CacheDep, _user: CurrentUser) -> Item:
+@router.put("/{item_id}", dependencies=SIGNED_IN)
+def update_item(item_id: ItemId, body: ItemIn, pool: PoolDep, cache: CacheDep) -> Item:
     item = _fetch_item(
         pool,
         "UPDATE items SET name = %s, description = %s WHERE id = %s" + RETURNING_ITEM,
@@ -104,8 +107,8 @@ def update_item(item_id: ItemId, body: ItemIn, pool: PoolDep, cache: CacheDep, _
     return item
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_item(item_id: ItemId, pool: PoolDep, cache: CacheDep, _user: CurrentUser) -> None:
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=SIGNED_IN)
+def delete_item(item_id: ItemId, pool: PoolDep, cache: CacheDep) -> None:
     with pool.connection() as conn:
         deleted = conn.execute("DELETE FROM items WHERE id = %s", (item_id,)).rowcount
     if not deleted:

@@ -51,11 +51,11 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Authorization", "Content-Type"],
         allow_credentials=True,
     )
+    app.middleware("http")(misbehaviour(settings))
     if not reference:
-        app.include_router(template.router)
+        app.include_router(template.router(settings))
         return app
     app.include_router(items.router)
-    app.middleware("http")(misbehaviour(settings))
     # Added last, so it is outermost and also counts requests answered by the CORS middleware.
     app.middleware("http")(record_request)
     app.include_router(health.router)

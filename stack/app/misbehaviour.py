@@ -1,6 +1,7 @@
 """What the stack's load-test faults switch on through settings, off (0) in a healthy app: every Nth API request
-answering 500 (`app-errors`), and memory kept for good per API request (`app-memory-leak`). Health, metrics and
-the login are spared, so the app still looks up to everything but the load test."""
+answering 500 (`app-errors`), memory kept for good per API request (`app-memory-leak`, `debian-memory-leak`), and
+every update of an item answering 404 (`debian-writes-fail`). Health, metrics and the login are spared, so the app
+still looks up to everything but the load test."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def misbehaviour(settings: Settings) -> Middleware:
                 _kept.append(b"\x01" * (settings.leak_kb * 1024))  # written, so resident
             if settings.error_every and next(_requests) % settings.error_every == 0:
                 return JSONResponse({"detail": "injected failure"}, status_code=500)
+            if settings.updates_not_found and request.method == "PUT":
+                return JSONResponse({"detail": "Item not found"}, status_code=404)
         return await call_next(request)
 
     return misbehave

@@ -25,6 +25,10 @@ class Settings:
     flavor: str = "reference"  # "reference" or "template" (the routes of a typical public FastAPI project)
     error_every: int = 0  # every Nth items request answers 500 (the app-errors fault)
     leak_kb: int = 0  # memory kept for good per items request (the app-memory-leak fault)
+    # The template flavor's items: "read-only" (GET /api/v1/items and one item) or "full" (the public template's
+    # collection: GET/POST /api/v1/items/ with the trailing slash, GET/PUT/DELETE /api/v1/items/{id}).
+    items_collection: str = "read-only"
+    updates_not_found: bool = False  # every PUT on an item answers 404 (the debian-writes-fail fault)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -45,9 +49,14 @@ class Settings:
             metrics_omitted=tuple(
                 n.strip() for n in env.get("OPSGATE_APP_METRICS_OMITTED", "").split(",") if n.strip()
             ),
-            flavor=_choice(env.get("OPSGATE_APP_FLAVOR", "").strip() or "reference", ("reference", "template")),
+            flavor=_choice("OPSGATE_APP_FLAVOR", env.get("OPSGATE_APP_FLAVOR", "").strip() or "reference",
+                           ("reference", "template")),
             error_every=int(env.get("OPSGATE_APP_ERROR_EVERY", "").strip() or 0),
             leak_kb=int(env.get("OPSGATE_APP_LEAK_KB", "").strip() or 0),
+            items_collection=_choice("OPSGATE_APP_ITEMS_COLLECTION",
+                                     env.get("OPSGATE_APP_ITEMS_COLLECTION", "").strip() or "read-only",
+                                     ("read-only", "full")),
+            updates_not_found=env.get("OPSGATE_APP_UPDATES_NOT_FOUND", "").strip() == "1",
         )
 
     @property
@@ -57,9 +66,9 @@ class Settings:
         return tuple(s for s in (*passwords, self.jwt_secret, self.demo_password) if s)
 
 
-def _choice(value: str, allowed: tuple[str, ...]) -> str:
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        raise SettingsError(f"OPSGATE_APP_FLAVOR must be one of {', '.join(allowed)}, not {value!r}")
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
 

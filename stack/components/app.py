@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from stack.app.cache import ItemsCache
 from stack.components.backups import ensure_backups
@@ -19,8 +20,6 @@ from stack.files import env_file, read_env_file
 from stack.model import Component, Controller, Fault, Service, stop
 from stack.probes import http_url, probe_http
 
-APP_ENV = STATE / "app" / "app.env"
-APP_METRICS_DIR = STATE / "app" / "metrics"
 ITEMS_TABLE, RENAMED_ITEMS_TABLE = "items", "items_renamed_by_fault"
 USERS_TABLE, RENAMED_USERS_TABLE = "users", "users_renamed_by_fault"
 STASH_TABLE = "opsgate_fault_stash"
@@ -33,19 +32,41 @@ class AppSettings:
     ready_path: str = "/health"  # what the stack waits for after a start
     workers: int = 2
     cors_origins: tuple[str, ...] = CORS_ORIGINS
+    # Where it runs: its service name and port, its database (and the service that serves it), its cache's Redis
+    # database, its files' folder, and what follows its first start (the nightly job's first run).
+    service: str = "app"
+    port_key: str = "app"
+    database_url: str = app_dsn()
+    database_service: str = "postgres"
+    redis_db: int = 0
+    home: Path = STATE / "app"
+    after_ready: Callable[[], None] = ensure_backups
+    items_collection: str = "read-only"  # the template flavor's: or "full" (stack/app/template.py)
+
+    @property
+    def env_path(self) -> Path:
+        return self.home / "app.env"
+
+    @property
+    def metrics_dir(self) -> Path:
+        return self.home / "metrics"
+
+
+APP_SETTINGS = AppSettings()
 
 
 def app_environment(settings: AppSettings, **overrides: str) -> dict[str, str]:
     """The app's OPSGATE_APP_* settings (faults override one of them)."""
     values = {
-        "OPSGATE_APP_DATABASE_URL": app_dsn(),
-        "OPSGATE_APP_REDIS_URL": redis_url(),
+        "OPSGATE_APP_DATABASE_URL": settings.database_url,
+        "OPSGATE_APP_REDIS_URL": redis_url(settings.redis_db),
         "OPSGATE_APP_JWT_SECRET": SECRETS["OPSGATE_JWT_SECRET"],
         "OPSGATE_APP_CORS_ORIGINS": ",".join(settings.cors_origins),
         "OPSGATE_APP_DEMO_USER": settings.demo_user,
         "OPSGATE_APP_FLAVOR": settings.flavor,
         "OPSGATE_APP_DEMO_PASSWORD": SECRETS["OPSGATE_DEMO_PASSWORD"],
-        "PROMETHEUS_MULTIPROC_DIR": str(APP_METRICS_DIR),
+        "OPSGATE_APP_ITEMS_COLLECTION": settings.items_collection,
+        "PROMETHEUS_MULTIPROC_DIR": str(settings.metrics_dir),
     }
     return {**values, **overrides}
 
@@ -63,7 +84,7 @@ def serve_drill(database_url: str, port: int) -> None:
                                str(port), "--workers", "1", "--timeout-graceful-shutdown", "1"], env)
 
 
-def manage_app(*args: str) -> None:
+def manage_app(*args: str, settings: AppSettings = APP_SETTINGS) -> None:
     """Run the app's management CLI (migrations, seed data) with the app's settings."""
     result = subprocess.run(
         [sys.executable, "-m", "stack.app.manage", *args],
@@ -71,30 +92,30 @@ def manage_app(*args: str) -> None:
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, **read_env_file(APP_ENV)},
+        env={**os.environ, **read_env_file(settings.env_path)},
     )
     if result.returncode != 0:
         raise RuntimeError(f"stack.app.manage {' '.join(args)}: {(result.stderr or result.stdout).strip()}")
 
 
-def _prepare_app() -> None:
+def _prepare_app(settings: AppSettings) -> None:
     # Multiprocess metrics files of a previous run would be summed into the new one.
-    shutil.rmtree(APP_METRICS_DIR, ignore_errors=True)
-    APP_METRICS_DIR.mkdir(parents=True)
-    manage_app("upgrade")
-    manage_app("seed")
+    shutil.rmtree(settings.metrics_dir, ignore_errors=True)
+    settings.metrics_dir.mkdir(parents=True)
+    manage_app("upgrade", settings=settings)
+    manage_app("seed", settings=settings)
 
 
 ERROR_EVERY = 5  # a 20% error rate
 LEAK_KB = 256  # about 25 MB/s at the reference soak's rate: gross, so a 45 s soak sees it over the noise
 
 
-def _restart_with(settings: AppSettings, *, monitored: bool = False, **overrides: str) -> Callable[[Controller], None]:
+def restart_with(settings: AppSettings, *, monitored: bool = False, **overrides: str) -> Callable[[Controller], None]:
     """Restart the app with one setting changed (a bad deploy of its configuration)."""
 
     def inject(stack: Controller) -> None:
-        APP_ENV.write_text(env_file(app_environment(settings, **overrides)))
-        stack.restart("app")
+        settings.env_path.write_text(env_file(app_environment(settings, **overrides)))
+        stack.restart(settings.service)
         if monitored:
             stack.wait_until_monitored()  # the restart is not the fault: Prometheus must see the app up again
 
@@ -149,11 +170,11 @@ def _migrate_forward(_stack: Controller) -> None:
     flush_cache()
 
 
-def component(settings: AppSettings = AppSettings()) -> Component:
-    service = Service(
-        name="app",
-        port=PORTS["app"],
-        url=http_url("app"),
+def service(settings: AppSettings) -> Service:
+    return Service(
+        name=settings.service,
+        port=PORTS[settings.port_key],
+        url=http_url(settings.port_key),
         command=lambda: [
             sys.executable,
             "-m",
@@ -162,20 +183,23 @@ def component(settings: AppSettings = AppSettings()) -> Component:
             "--host",
             HOST,
             "--port",
-            str(PORTS["app"]),
+            str(PORTS[settings.port_key]),
             "--workers",
             str(settings.workers),
             "--timeout-graceful-shutdown",
             "3",
         ],
-        ready=probe_http(http_url("app", settings.ready_path)),
-        files=lambda: {APP_ENV: env_file(app_environment(settings))},
-        depends_on=("postgres",),
-        env_path=APP_ENV,
-        prepare=_prepare_app,
-        after_ready=ensure_backups,  # the nightly job's first run: the app's tables and seed data now exist
-        config=APP_ENV,
+        ready=probe_http(http_url(settings.port_key, settings.ready_path)),
+        files=lambda: {settings.env_path: env_file(app_environment(settings))},
+        depends_on=(settings.database_service,),
+        env_path=settings.env_path,
+        prepare=lambda: _prepare_app(settings),
+        after_ready=settings.after_ready,  # the nightly job's first run: the app's tables and seed data now exist
+        config=settings.env_path,
     )
+
+
+def component(settings: AppSettings = APP_SETTINGS) -> Component:
     kept_origins = ",".join(settings.cors_origins[1:])
     faults = (
         Fault("app-down", "the app process is stopped", stop("app"), ("app",)),
@@ -188,7 +212,7 @@ def component(settings: AppSettings = AppSettings()) -> Component:
         Fault(
             "cors-origin-removed",
             f"the app no longer allows the origin {settings.cors_origins[0]}",
-            _restart_with(settings, OPSGATE_APP_CORS_ORIGINS=kept_origins),
+            restart_with(settings, OPSGATE_APP_CORS_ORIGINS=kept_origins),
             ("app",),
         ),
         Fault(
@@ -222,20 +246,20 @@ def component(settings: AppSettings = AppSettings()) -> Component:
             Fault(
                 "app-metrics-missing",
                 "the app stops exposing http_request_duration_seconds",
-                _restart_with(settings, monitored=True, OPSGATE_APP_METRICS_OMITTED="http_request_duration_seconds"),
+                restart_with(settings, monitored=True, OPSGATE_APP_METRICS_OMITTED="http_request_duration_seconds"),
                 ("app",),
             ),
             Fault(
                 "app-errors",
                 f"every {ERROR_EVERY}th items request answers 500 (a race that shows under load)",
-                _restart_with(settings, OPSGATE_APP_ERROR_EVERY=str(ERROR_EVERY)),
+                restart_with(settings, OPSGATE_APP_ERROR_EVERY=str(ERROR_EVERY)),
                 ("app",),
             ),
             Fault(
                 "app-memory-leak",
                 f"the app keeps {LEAK_KB} KB for good per items request",
-                _restart_with(settings, monitored=True, OPSGATE_APP_LEAK_KB=str(LEAK_KB)),
+                restart_with(settings, monitored=True, OPSGATE_APP_LEAK_KB=str(LEAK_KB)),
                 ("app",),
             ),
         )
-    return Component("app", services=(service,), faults=faults)
+    return Component("app", services=(service(settings),), faults=faults)

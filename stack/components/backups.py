@@ -9,19 +9,50 @@ again whenever a generation is missing; a fault's undo makes them afresh.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from stack.components import pgbackrest
-from stack.components.postgres.server import PG_BIN, PG_SOCKET_DIR, admin_connection
-from stack.config import APP_DB, APP_ROLE, PORTS, STATE
+from stack.components.postgres.archive import PRIMARY, Repository
+from stack.components.postgres.server import PG_BIN, admin_connection
+from stack.config import APP_DB, APP_ROLE, STATE
 from stack.model import Component, Controller, Fault
 
-BACKUPS = STATE / "backups"
+
+@dataclass(frozen=True)
+class NightlyJob:
+    """Where a cluster's nightly job writes, and how: `pg_dump -Fc` (the default shape's), or plain SQL through
+    the shell (`pg_dump app > app-YYYYmmdd-HHMM.sql`), as many teams' cron lines do."""
+
+    directory: Path
+    repository: Repository  # the cluster dumped, and its pgBackRest repository, made first
+    plain: bool = False
+
+    @property
+    def dump_pattern(self) -> str:
+        return f"{APP_DB}-*.sql" if self.plain else f"{APP_DB}-*.dump"
+
+    def stamp(self, at: float) -> str:
+        return time.strftime("%Y%m%d-%H%M" if self.plain else "%Y%m%dT%H%M%SZ", time.gmtime(at))
+
+    def run(self, program: str, *args: str, into: Path | None = None) -> None:
+        """A client program as the superuser over the cluster's socket; its output into `into` when given."""
+        admin = ["-h", str(self.repository.socket), "-p", str(self.repository.port), "-U", "postgres"]
+        with into.open("w") if into else contextlib.nullcontext() as out:
+            result = subprocess.run([str(PG_BIN / program), *admin, *args], stdout=out or subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"{program}: {result.stderr.strip()}")
+
+
+NIGHTLY = NightlyJob(STATE / "backups", PRIMARY)
+BACKUPS = NIGHTLY.directory
 GENERATIONS_S = (3600.0, 0.0)  # ages of the two generations made: the one before the newest, and the newest
 STALE_AGE_S = 2 * 86400.0  # the stale fault's age of the newest backup; targets/local.yml allows one day
 PRIVATE_TABLE = "opsgate_fault_private"
@@ -33,43 +64,41 @@ GRANT_AMCHECK = f"""DO $$ DECLARE f regprocedure; BEGIN
            WHERE d.deptype = 'e' AND d.classid = 'pg_proc'::regclass AND e.extname = 'amcheck' LOOP
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO {APP_ROLE}', f);
   END LOOP; END $$"""
-ADMIN = ["-h", str(PG_SOCKET_DIR), "-p", str(PORTS["postgres"]), "-U", "postgres"]
-
-
-def _run(program: str, *args: str) -> None:
-    result = subprocess.run([str(PG_BIN / program), *ADMIN, *args], capture_output=True, text=True, timeout=120)
-    if result.returncode != 0:
-        raise RuntimeError(f"{program}: {result.stderr.strip()}")
-
-
-def _stamp(at: float) -> str:
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(at))
 
 
 def newest(pattern: str) -> Path:
     return max(BACKUPS.glob(pattern), key=lambda path: path.stat().st_mtime)
 
 
-def make_backups(*dump_options: str) -> None:
+def make_backups(*dump_options: str, job: NightlyJob = NIGHTLY) -> None:
     """Both generations afresh; `dump_options` go to the newest one's pg_dump (how a fault changes the job)."""
-    shutil.rmtree(BACKUPS, ignore_errors=True)
-    BACKUPS.mkdir(parents=True)
+    shutil.rmtree(job.directory, ignore_errors=True)
+    job.directory.mkdir(parents=True)
     now = time.time()
     for age in GENERATIONS_S:
-        stamp = _stamp(now - age)
-        dump, roles = BACKUPS / f"{APP_DB}-{stamp}.dump", BACKUPS / f"globals-{stamp}.sql"
-        _run("pg_dump", "-Fc", *(dump_options if age == 0 else ()), "-f", str(dump), APP_DB)
-        _run("pg_dumpall", "--globals-only", "-f", str(roles))
+        stamp = job.stamp(now - age)
+        dump = job.directory / job.dump_pattern.replace("*", stamp)
+        roles = job.directory / f"globals-{stamp}.sql"
+        options = dump_options if age == 0 else ()
+        if job.plain:
+            job.run("pg_dump", *options, APP_DB, into=dump)
+        else:
+            job.run("pg_dump", "-Fc", *options, "-f", str(dump), APP_DB)
+        job.run("pg_dumpall", "--globals-only", into=roles)
         for path in (dump, roles):
             os.utime(path, (now - age, now - age))
 
 
+def ensure_nightly(job: NightlyJob) -> None:
+    """Make the job's generations and its cluster's pgBackRest repository unless they are there (after the app is
+    ready: its tables and seed data exist)."""
+    pgbackrest.ensure_repository(job.repository)  # first: it writes rows the dumps then hold
+    if len(list(job.directory.glob(job.dump_pattern))) < len(GENERATIONS_S):
+        make_backups(job=job)
+
+
 def ensure_backups() -> None:
-    """Make the generations and the pgBackRest repository unless they are there (after the app is ready: its
-    tables and seed data exist)."""
-    pgbackrest.ensure_repository()  # first: it writes rows the dumps then hold
-    if len(list(BACKUPS.glob(f"{APP_DB}-*.dump"))) < len(GENERATIONS_S):
-        make_backups()
+    ensure_nightly(NIGHTLY)
     ensure_snapshot()
 
 
@@ -79,8 +108,8 @@ def ensure_snapshot() -> None:
     with admin_connection("postgres") as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (SNAPSHOT_DB,)).fetchone():
             return
-    _run("createdb", "-T", "template0", SNAPSHOT_DB)
-    _run("pg_restore", "--exit-on-error", "-d", SNAPSHOT_DB, str(newest(f"{APP_DB}-*.dump")))
+    NIGHTLY.run("createdb", "-T", "template0", SNAPSHOT_DB)
+    NIGHTLY.run("pg_restore", "--exit-on-error", "-d", SNAPSHOT_DB, str(newest(NIGHTLY.dump_pattern)))
     with admin_connection(SNAPSHOT_DB) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
         conn.execute(GRANT_AMCHECK)

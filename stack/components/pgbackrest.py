@@ -16,8 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from stack.components.postgres import archive
-from stack.components.postgres.server import admin_connection
+from stack.components.postgres.archive import PRIMARY, Repository
 from stack.config import APP_DB, APP_ROLE
 from stack.files import give_to_service_user, run_as_user, service_gid
 from stack.model import Controller, Fault
@@ -32,76 +31,79 @@ CREATE_AFTER_BACKUP = (f"CREATE TABLE {AFTER_BACKUP_TABLE} "
 FILLER_ROWS = 2000
 
 
-def pgbackrest(*args: str, timeout: float = 300) -> str:
+def pgbackrest(*args: str, timeout: float = 300, repository: Repository = PRIMARY) -> str:
     """Run as the server's account, like the archive_command (the repository is its)."""
-    result = subprocess.run([*archive.COMMAND, *args], capture_output=True, text=True, timeout=timeout,
+    result = subprocess.run([*repository.command, *args], capture_output=True, text=True, timeout=timeout,
                             user=run_as_user(), group=service_gid())
     if result.returncode != 0:
         raise RuntimeError(f"pgbackrest {' '.join(args)}: {(result.stderr or result.stdout).strip()[-500:]}")
     return result.stdout
 
 
-def backups() -> list[dict]:
-    info = json.loads(pgbackrest("info", "--output=json"))
+def backups(repository: Repository = PRIMARY) -> list[dict]:
+    info = json.loads(pgbackrest("info", "--output=json", repository=repository))
     return info[0]["backup"] if info else []
 
 
-def archive_now(conn: psycopg.Connection) -> None:
+def archive_now(conn: psycopg.Connection, repository: Repository = PRIMARY) -> None:
     """Close the current WAL segment and wait until the repository holds it: the archive then has every change
     made so far (a fault's undo calls this, so a restore to the end of the archive sees the healed database)."""
     segment = conn.execute("SELECT pg_walfile_name(pg_current_wal_lsn())").fetchone()[0]
     conn.execute("SELECT pg_switch_wal()")
     deadline = time.monotonic() + ARCHIVE_WAIT_S
-    while not list((archive.REPO / "archive" / archive.STANZA).glob(f"*/*/{segment}-*")):
+    while not list((repository.repo / "archive" / repository.stanza).glob(f"*/*/{segment}-*")):
         if time.monotonic() > deadline:
             raise RuntimeError(f"WAL segment {segment} was not archived within {ARCHIVE_WAIT_S:g} s")
         time.sleep(0.1)
 
 
-def _archive_past_the_newest_backup() -> None:
+def _archive_past_the_newest_backup(repository: Repository) -> None:
     """Transactions after the newest backup, each in a WAL segment of its own that is archived before we return."""
-    with admin_connection(APP_DB) as conn:
+    with repository.superuser(APP_DB) as conn:
         for _ in range(2):
             conn.execute(f"INSERT INTO {AFTER_BACKUP_TABLE} DEFAULT VALUES")
-            archive_now(conn)
+            archive_now(conn, repository)
 
 
-def make_repository() -> None:
+def make_repository(repository: Repository = PRIMARY) -> None:
     """A fresh stanza: filler rows, full backup, a change, incremental backup, then archived WAL past it."""
-    shutil.rmtree(archive.REPO, ignore_errors=True)
-    archive.REPO.mkdir(parents=True)
-    give_to_service_user(archive.REPO)
-    pgbackrest("stanza-create")
-    with admin_connection(APP_DB) as conn:
+    shutil.rmtree(repository.repo, ignore_errors=True)
+    repository.repo.mkdir(parents=True)
+    give_to_service_user(repository.repo)
+    pgbackrest("stanza-create", repository=repository)
+    with repository.superuser(APP_DB) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {AFTER_BACKUP_TABLE}")
         conn.execute(CREATE_AFTER_BACKUP)
         conn.execute(f"ALTER TABLE {AFTER_BACKUP_TABLE} OWNER TO {APP_ROLE}")  # the app's data, as the app's rows are
         conn.execute(f"INSERT INTO {AFTER_BACKUP_TABLE} (note) SELECT md5(random()::text) "
                      f"FROM generate_series(1, {FILLER_ROWS})")
-    pgbackrest("backup", "--type=full")
-    with admin_connection(APP_DB) as conn:  # the day between two nightly backups, in WAL of its own
+    pgbackrest("backup", "--type=full", repository=repository)
+    with repository.superuser(APP_DB) as conn:  # the day between two nightly backups, in WAL of its own
         conn.execute(f"INSERT INTO {AFTER_BACKUP_TABLE} DEFAULT VALUES")
-        archive_now(conn)
-    pgbackrest("backup", "--type=incr")
-    _archive_past_the_newest_backup()
+        archive_now(conn, repository)
+    pgbackrest("backup", "--type=incr", repository=repository)
+    _archive_past_the_newest_backup(repository)
 
 
-def ensure_repository() -> None:
-    if not (archive.REPO / "backup" / archive.STANZA).exists() or len(backups()) < 2:
-        make_repository()
+def ensure_repository(repository: Repository = PRIMARY) -> None:
+    if not (repository.repo / "backup" / repository.stanza).exists() or len(backups(repository)) < 2:
+        make_repository(repository)
+
+
+def _archived(repository: Repository) -> list[Path]:
+    return sorted((repository.repo / "archive" / repository.stanza).glob("*/*/*"))
 
 
 def archived_after_newest_backup() -> list[Path]:
     """The archived WAL files past the newest backup's last segment, oldest first."""
     stop = backups()[-1]["archive"]["stop"]
-    files = sorted((archive.REPO / "archive" / archive.STANZA).glob("*/*/*"))
-    return [path for path in files if path.name[:24] > stop]
+    return [path for path in _archived(PRIMARY) if path.name[:24] > stop]
 
 
 def archived_between_backups() -> list[Path]:
     """The archived WAL files after the backup before the newest ended and before the newest began."""
     previous, newest = backups()[-2:]
-    files = sorted((archive.REPO / "archive" / archive.STANZA).glob("*/*/*"))
+    files = _archived(PRIMARY)
     return [path for path in files if previous["archive"]["stop"] < path.name[:24] < newest["archive"]["start"]]
 
 

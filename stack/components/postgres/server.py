@@ -9,12 +9,14 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from stack.components.postgres import archive
+from stack.components.postgres.access import superuser_session
+from stack.components.postgres.archive import PRIMARY
 from stack.components.postgres.paths import (
     PG_BIN,
     PG_CONFIG,
@@ -33,14 +35,9 @@ from stack.process import NotReady
 
 def admin_connection(dbname: str = "postgres", *, replica: bool = False) -> psycopg.Connection:
     """A superuser session over the primary's (or the replica's) Unix socket: trust auth, never on TCP."""
-    return psycopg.connect(
-        host=str(REPLICA_SOCKET_DIR if replica else PG_SOCKET_DIR),
-        port=PORTS["postgres_replica" if replica else "postgres"],
-        user="postgres",
-        dbname=dbname,
-        connect_timeout=2,
-        autocommit=True,
-    )
+    if replica:
+        return superuser_session(REPLICA_SOCKET_DIR, PORTS["postgres_replica"], dbname)
+    return superuser_session(PG_SOCKET_DIR, PORTS["postgres"], dbname)
 
 
 def probe_postgres() -> None:
@@ -61,7 +58,7 @@ def probe_replica() -> None:
         raise NotReady(f"replica in recovery={state[0]}, WAL receiver {state[1] or 'not running'}")
 
 
-def _run_as_service_user(argv: list[str], what: str, timeout: float) -> None:
+def run_as_service_user(argv: list[str], what: str, timeout: float) -> None:
     result = subprocess.run(
         argv, capture_output=True, text=True, user=run_as_user(), group=service_gid(), timeout=timeout
     )
@@ -77,13 +74,13 @@ def _base_backup() -> None:
         return
     source = ["-h", str(PG_SOCKET_DIR), "-p", str(PORTS["postgres"]), "-U", "postgres"]
     argv = [str(PG_BIN / "pg_basebackup"), *source, "-D", str(REPLICA_DATA), "-R", "-X", "stream", "-c", "fast"]
-    _run_as_service_user(argv, "pg_basebackup", timeout=120)
+    run_as_service_user(argv, "pg_basebackup", timeout=120)
 
 
 def _postgres_files() -> dict[Path, str]:
     settings = render("postgresql.conf", host=HOST, port=PORTS["postgres"], state=STATE,
-                      archive_command=archive.ARCHIVE_COMMAND)
-    return {PG_CONFIG: settings, **archive.files()}
+                      archive_command=PRIMARY.archive_command)
+    return {PG_CONFIG: settings, **PRIMARY.files()}
 
 
 def _mount_data_filesystem() -> None:
@@ -106,28 +103,34 @@ def _initdb() -> None:
     _mount_data_filesystem()
     PG_SOCKET_DIR.mkdir(parents=True, exist_ok=True)
     write_changed(_postgres_files())
-    for directory in (archive.REPO, *(archive.PGBACKREST / name for name in ("log", "lock", "spool"))):
+    for directory in PRIMARY.directories:
         directory.mkdir(parents=True, exist_ok=True)
-    give_to_service_user(archive.PGBACKREST)  # archive_command runs as the server's account
+    give_to_service_user(PRIMARY.home)  # archive_command runs as the server's account
     if not (PG_DATA / "PG_VERSION").exists():
         PG_DATA.mkdir(parents=True, exist_ok=True)
         give_to_service_user(PG_FILESYSTEM)
         initdb = [str(PG_BIN / "initdb"), "-D", str(PG_DATA), "-U", "postgres", "-E", "UTF8", "--locale=C"]
-        _run_as_service_user([*initdb, "--auth-local=trust", "--auth-host=scram-sha-256"], "initdb", timeout=120)
+        run_as_service_user([*initdb, "--auth-local=trust", "--auth-host=scram-sha-256"], "initdb", timeout=120)
         with (PG_DATA / "postgresql.conf").open("a") as conf:
             conf.write(f"\ninclude = '{PG_CONFIG}'\n")
     give_to_service_user(PG_FILESYSTEM)
 
 
-def _bootstrap_postgres() -> None:
-    """Roles, database and extension the app and the exporters need; passwords follow the environment."""
-    with admin_connection() as conn:
-        for role, key, extra in (
-            (APP_ROLE, "OPSGATE_PG_PASSWORD", sql.SQL("")),
-            (MONITOR_ROLE, "OPSGATE_PG_MONITOR_PASSWORD", sql.SQL(" IN ROLE pg_monitor, pg_read_all_data")),
-        ):
+# Each cluster's roles: name, the secret holding its password, what it is granted when created.
+ROLES: tuple[tuple[str, str, str], ...] = (
+    (APP_ROLE, "OPSGATE_PG_PASSWORD", ""),
+    (MONITOR_ROLE, "OPSGATE_PG_MONITOR_PASSWORD", " IN ROLE pg_monitor, pg_read_all_data"),
+)
+
+
+def bootstrap(connect: Callable[[str], psycopg.Connection], roles: tuple[tuple[str, str, str], ...] = ROLES,
+              grants: tuple[str, ...] = ()) -> None:
+    """Roles, database and extension the app and the exporters need; passwords follow the environment (so
+    converging heals a rotated one); then `grants` (statements run in the app database)."""
+    with connect("postgres") as conn:
+        for role, key, extra in roles:
             if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
-                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)) + extra)
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)) + sql.SQL(extra))
             conn.execute(
                 sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(SECRETS[key]))
             )
@@ -135,8 +138,10 @@ def _bootstrap_postgres() -> None:
             conn.execute(
                 sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(APP_DB), sql.Identifier(APP_ROLE))
             )
-    with admin_connection(APP_DB) as conn:
+    with connect(APP_DB) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        for grant in grants:
+            conn.execute(grant)
 
 
 SERVICES = (
@@ -151,7 +156,7 @@ SERVICES = (
         stop_signal=signal.SIGINT,  # "fast" shutdown: SIGTERM would wait for every client to leave
         as_service_user=True,
         prepare=_initdb,
-        after_ready=_bootstrap_postgres,
+        after_ready=lambda: bootstrap(admin_connection),
         data_dir=PG_DATA,
         config=PG_CONFIG,
     ),
