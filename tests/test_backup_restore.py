@@ -180,8 +180,8 @@ def test_production_gets_no_canary(tmp_path: Path, stack: object) -> None:
     path = patched_target("dr-production", {"environment": "production"})
     dsn = _backup_settings().source_dsn
     with pg_content.connect(dsn, timeout_s=10) as conn:
-        count_before = conn.execute("SELECT count(*) FROM opsgate_canary").fetchone()[0] \
-            if pg_content.has_table(conn, pg_content.OWN_TABLE) else 0
+        count_before = conn.execute(f"SELECT count(*) FROM {pg_content.CANARY_TABLE}").fetchone()[0] \
+            if pg_content.has_table(conn, pg_content.CANARY_TABLE) else 0
     junit = tmp_path / "prod.xml"
     result = run_pytest("-m", "backup", "-k", "round_trip", f"--target={path}", "--no-reports", f"--junitxml={junit}")
     verdicts = read_junit(junit)
@@ -189,8 +189,8 @@ def test_production_gets_no_canary(tmp_path: Path, stack: object) -> None:
     assert canary.outcome == "skipped" and "refused" in canary.message, result.stdout[-2000:]
     assert all(v.outcome == "passed" for c, v in verdicts.items() if "canary" not in c), result.stdout[-2000:]
     with pg_content.connect(dsn, timeout_s=10) as conn:
-        count_after = conn.execute("SELECT count(*) FROM opsgate_canary").fetchone()[0] \
-            if pg_content.has_table(conn, pg_content.OWN_TABLE) else 0
+        count_after = conn.execute(f"SELECT count(*) FROM {pg_content.CANARY_TABLE}").fetchone()[0] \
+            if pg_content.has_table(conn, pg_content.CANARY_TABLE) else 0
     assert count_after == count_before, "a canary was written into a production target"
 
 

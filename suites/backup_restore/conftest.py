@@ -29,9 +29,9 @@ from opsgate.target import Target
 from opsgate.target.backup import Backup, VolumeArchive
 
 # Where a run's failure can come from, before the check's own step: every check may cite these.
-UPSTREAM = ("db/unreachable", "backup/scratch-failed", "backup/dump-failed", "backup/none-found",
-            "backup/storage-unreadable", "backup/restore-into-source",
-            "backup/archive-unreadable", "backup/restore-failed", "backup/roles-missing")
+UPSTREAM = ("backup/source-unreachable", "backup/source-auth-failed", "backup/source-privileges",
+            "backup/scratch-failed", "backup/dump-failed", "backup/none-found", "backup/storage-unreadable",
+            "backup/restore-into-source", "backup/archive-unreadable", "backup/restore-failed", "backup/roles-missing")
 DRILL = "backup/drill-failed"
 UNLISTED = "(the source's tables could not be listed)"
 HISTORY_SHOWN = 5

@@ -74,7 +74,8 @@ def test_restored_copy_passes_amcheck(round_trip_run: DrRun) -> None:
 @pytest.mark.destructive  # writes the canary row into the source
 @pytest.mark.runbook("backup/canary-missing", *UPSTREAM)
 def test_canary_written_before_the_backup_comes_back(round_trip_run: DrRun) -> None:
-    assert round_trip_run.canary, f"the canary could not be written into the source: {round_trip_run.canary_error}"
+    if round_trip_run.canary_failure:
+        raise round_trip_run.canary_failure
     round_trip_run.reached("verify")
     assert round_trip_run.canary_restored, (
         f"the canary {round_trip_run.canary} written at {round_trip_run.canary_at} is not in the restored copy"
