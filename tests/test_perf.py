@@ -5,21 +5,30 @@ Locust's --processes mode against the reference stack."""
 from __future__ import annotations
 
 import json
+import re
+import socket
+import threading
 import time
+import uuid
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
+import uvicorn
 import yaml
+from fastapi import FastAPI, HTTPException
 from hdrh.histogram import HdrHistogram
+from pydantic import ValidationError
 
 from opsgate.load import profiles
-from opsgate.load.recorder import Recorder, histogram
+from opsgate.load.recorder import LOGIN, Recorder, histogram
 from opsgate.load.run import plan, run_locust
 from opsgate.load.verdict import Step, breaking_point, thresholds
+from opsgate.probes.openapi import item_template
 from opsgate.target import load_target
-from opsgate.target.perf import Perf, PerfRequest, Slo, StressProfile
+from opsgate.target.perf import LoadProfile, Perf, PerfRequest, Resource, Slo, StressProfile
 from stack.components.postgres.server import admin_connection
 from stack.config import APP_DB
 from stack.core import Stack
@@ -145,7 +154,9 @@ def test_locust_processes_merge_into_one_summary(stack: Stack, tmp_path: Path) -
                                                                   **SHORT_LOAD)).read_text())
     processes = sorted(key.split("/")[-1] for key in summary["generator"])
     assert processes == ["master", "worker", "worker"], processes
-    assert summary["total"]["count"] == sum(stats["count"] for stats in summary["requests"].values()) > 100
+    assert summary["total"]["count"] == sum(stats["count"] for name, stats in summary["requests"].items()
+                                            if name != LOGIN) > 100, "every request but the logins, in the overall"
+    assert summary["requests"][LOGIN]["count"] == 5, "one login per user, judged on its own"
     assert summary["most_users"] == 5 and not summary["total"]["errors"], summary["total"]
 
 
@@ -197,16 +208,64 @@ def test_a_locustfile_of_ones_own_gets_the_same_gate(stack: Stack, tmp_path: Pat
 
 @pytest.mark.stack
 def test_the_load_leaves_no_rows_behind_even_when_requests_fail(stack: Stack, tmp_path: Path) -> None:
-    """Every fifth items request answers 500, deletes too: each user asks again, so the live table ends as it
-    began (the nightly backups are compared with it)."""
+    """Every fifth items request answers 500, deletes too: each user asks again (and the gate after the run), so
+    the live table ends as it began (the nightly backups are compared with it), which the rows check says with its
+    evidence; the error rate names what the errors were; the logins (spared by the fault) are judged on their own."""
     before = items()
     stack.inject("app-errors")
     try:
-        run = run_gate("perf", tmp_path, target=_perf_target("perf-cleanup", **SHORT_LOAD))
+        run = run_gate("perf", tmp_path, target=_perf_target("perf-cleanup", **SHORT_LOAD, slo_by_request={
+            "health poller": {"p95_ms": 250}, LOGIN: {"error_rate_pct": 0}}))
     finally:
         stack.heal("app-errors")
-    assert run.verdicts["test_slo::test_slo_holds[all requests error rate]"].outcome == "failed", run.output[-2000:]
+    rate = run.verdicts["test_slo::test_slo_holds[all requests error rate]"]
+    assert rate.outcome == "failed", run.output[-2000:]
+    assert re.search(r"; top failures: \d+ x [A-Z]+ /api/v1/items\S*: HTTP 500, expected", rate.message), rate.message
+    assert run.verdicts["test_slo::test_slo_holds[login error rate]"].outcome == "passed", run.output[-2000:]
+    assert run.verdicts["test_slo::test_no_rows_left_behind"].outcome == "passed", run.output[-2000:]
+    evidence = _properties(tmp_path / "perf.xml", "test_no_rows_left_behind")["rows"]
+    created = int(evidence.split()[0])
+    assert created > 10 and evidence.startswith(f"{created} created, {created} removed ("), evidence
     assert items() == before, "the load test left rows of its own in the app's table"
+
+
+def _properties(junit: Path, check: str) -> dict[str, str]:
+    """The properties a check recorded (its evidence), from the gate's JUnit file."""
+    case = next(case for case in ET.parse(junit).getroot().iter("testcase") if case.get("name") == check)
+    return {p.get("name", ""): p.get("value", "") for p in case.iter("property")}
+
+
+@pytest.mark.stack
+def test_rows_the_load_cannot_remove_fail_the_run_naming_them(stack: Stack, tmp_path: Path) -> None:
+    """An item URL with a slash too many: the app redirects every write there, and a redirect is not followed
+    (nor taken for success): the users cannot delete their rows, nor can the gate after the run. The error rate
+    names the redirect, and the rows check fails naming exactly the rows still in the table, which this test then
+    removes."""
+    marker = f"opsgate rows test {time.time_ns()}"  # the rows of this run alone (other loads may write beside it)
+    target = _perf_target("perf-rows-left", **SHORT_LOAD, resource={
+        "path": "/api/v1/items", "item_path": "/api/v1/items/{id}/", "create": {"name": marker}, "update": None})
+    try:
+        run = run_gate("perf", tmp_path, target=target)
+        rate = run.verdicts["test_slo::test_slo_holds[all requests error rate]"]
+        assert rate.outcome == "failed", run.output[-2000:]
+        assert "x DELETE /api/v1/items/{id}/: answered 307 -> https://localhost/api/v1/items/{id}: write the URL as " \
+            "the app publishes it (trailing slash?)" in rate.message, rate.message
+        rows = run.verdicts["test_slo::test_no_rows_left_behind"]
+        assert rows.outcome == "failed" and rows.runbook == "perf/rows-left-behind", run.output[-2000:]
+        left = _ids(marker)
+        assert f"{len(left)} of the {len(left)} rows the load created are still in the app" in rows.message, \
+            (rows.message, len(left))
+        named = [int(found) for found in re.findall(r"https://localhost:18443/api/v1/items/(\d+)/", rows.message)]
+        assert named and set(named) <= set(left), (named, left)
+        assert "DELETE answered 307 (a redirect: not the URL the app publishes)" in rows.message, rows.message
+    finally:
+        with admin_connection(APP_DB) as conn:
+            conn.execute("DELETE FROM items WHERE name = %s", (marker,))
+
+
+def _ids(name: str) -> list[int]:
+    with admin_connection(APP_DB) as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM items WHERE name = %s", (name,))]
 
 
 @pytest.mark.stack
@@ -223,3 +282,109 @@ def test_a_profile_of_its_own_slo_is_judged_by_it() -> None:
                 stress=StressProfile(slo=Slo(p95_ms=2000, error_rate_pct=5)))
     assert {(t.metric, t.limit) for t in thresholds(perf, "stress")} == {("p95_ms", 2000), ("error_rate_pct", 5)}
     assert {(t.metric, t.limit) for t in thresholds(perf, "load")} == {("p95_ms", 500)}
+
+
+def test_the_item_url_is_the_one_the_app_publishes() -> None:
+    """The collection as published (trailing slash and all), the item URL template from the app's OpenAPI document,
+    else joined with one slash; a template without exactly one placeholder is refused."""
+    document = {"paths": {"/api/v1/items/": {"get": {}, "post": {}},
+                          "/api/v1/items/{item_id}": {"get": {}, "put": {}, "delete": {}},
+                          "/api/v1/items/{item_id}/tags/{tag}": {"get": {}, "delete": {}}}}
+    assert item_template(document, "/api/v1/items/") == item_template(document, "/api/v1/items") == \
+        "/api/v1/items/{item_id}"
+    assert item_template(document, "/api/v1/users/") is None
+    resource = Resource(path="/api/v1/items/", create={"title": "x"})
+    assert resource.item_template(None) == "/api/v1/items/{id}", "one slash between, not two"
+    assert resource.item_template("/api/v1/items/{item_id}") == "/api/v1/items/{item_id}"
+    assert Resource(path="/items", item_path="/items/{id}/", create={}).item_template("/x/{y}") == "/items/{id}/"
+    with pytest.raises(ValidationError, match=r"exactly one \{placeholder\}"):
+        Resource(path="/items", item_path="/items/latest", create={})
+
+
+def test_the_logins_are_left_out_of_the_traffic() -> None:
+    """Ten slow logins (bcrypt, all at once) beside 400 fast reads: the overall figures are the reads', the
+    logins have their own, and a login SLO is a row of its own."""
+    recorder = Recorder(window_s=1.0)
+    recorder.started = time.time()
+    for _ in range(10):
+        recorder.record(LOGIN, 3000.0, failed=False)
+    for i in range(400):
+        recorder.record("GET /api/v1/items", 40.0 + i % 10, failed=i % 100 == 0)
+    summary = recorder.summary(10.0, 10, [])
+    assert summary["total"]["count"] == 400 and summary["total"]["errors"] == 4
+    assert summary["total"]["p99_ms"] < 50 and summary["total"]["max_ms"] < 50, summary["total"]
+    assert summary["requests"][LOGIN]["count"] == 10 and summary["requests"][LOGIN]["p99_ms"] > 2990
+    assert sum(window["count"] for window in summary["windows"]) == 400, "the windows (stress steps) too"
+    perf = Perf(requests=(PerfRequest(path="/"),), slo_by_request={LOGIN: Slo(p95_ms=5000)})
+    assert {t.id for t in thresholds(perf, "load")} == {"all requests p95", "all requests error rate", "login p95"}
+
+
+TEMPLATE_STYLE_ITEMS = FastAPI()  # the full-stack template's collection: a trailing slash, 307 on the slashless form
+STORED: dict[str, dict[str, Any]] = {}
+
+
+@TEMPLATE_STYLE_ITEMS.post("/api/v1/items/", status_code=201)
+def _create(body: dict[str, Any]) -> dict[str, Any]:
+    row = str(uuid.uuid4())
+    STORED[row] = {**body, "id": row}
+    return STORED[row]
+
+
+@TEMPLATE_STYLE_ITEMS.get("/api/v1/items/{item_id}")
+def _read(item_id: str) -> dict[str, Any]:
+    if item_id not in STORED:
+        raise HTTPException(404)
+    return STORED[item_id]
+
+
+@TEMPLATE_STYLE_ITEMS.put("/api/v1/items/{item_id}")
+def _update(item_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    if item_id not in STORED:
+        raise HTTPException(404)
+    STORED[item_id].update(body)
+    return STORED[item_id]
+
+
+@TEMPLATE_STYLE_ITEMS.delete("/api/v1/items/{item_id}")
+def _delete(item_id: str) -> dict[str, str]:
+    if STORED.pop(item_id, None) is None:
+        raise HTTPException(404)
+    return {"message": "Item deleted successfully"}
+
+
+def test_a_template_style_api_is_loaded_at_its_own_urls(tmp_path: Path) -> None:
+    """Against a template-style app (plain HTTP): `path: /api/v1/items/` and the item URL from its OpenAPI document
+    create, read, update and delete every row without an error, none left; a write to the slashless form is
+    reported as the redirect it is, and creates nothing."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(TEMPLATE_STYLE_ITEMS, log_level="warning"))
+        serving = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+        serving.start()
+        try:
+            while not server.started:
+                time.sleep(0.05)
+            base = f"http://127.0.0.1:{listening.getsockname()[1]}"
+            perf = Perf(base_url=base, think_time_s=(0.05, 0.1), load=LoadProfile(users=3, spawn_rate=10, duration_s=5),
+                        resource=Resource(path="/api/v1/items/", create={"title": "load"}, update={"title": "again"},
+                                          auth=False),
+                        requests=(PerfRequest(path="/api/v1/items", method="POST", json={"title": "no"}, status=201,
+                                              name="slashless create"),))
+            run_plan = plan(perf, "load", None, None, None, tmp_path / "summary.json",
+                            item_template(TEMPLATE_STYLE_ITEMS.openapi(), "/api/v1/items/"))
+            run = run_locust(run_plan, perf, tmp_path, None, lambda _line: None)
+        finally:
+            server.should_exit = True
+            serving.join(timeout=10)
+    assert run.failure is None and run.summary, run.failure
+    summary = run.summary
+    assert run_plan["resource"]["item_path"] == "/api/v1/items/{item_id}"
+    assert [(f["name"], f["error"]) for f in summary["failures"]] == [
+        ("slashless create", f"answered 307 -> {base}/api/v1/items/: write the URL as the app publishes it "
+         "(trailing slash?)")], summary["failures"]
+    for name in ("POST /api/v1/items/", "GET /api/v1/items/{item_id}", "PUT /api/v1/items/{item_id}",
+                 "DELETE /api/v1/items/{item_id}"):
+        assert summary["requests"][name]["count"] and not summary["requests"][name]["errors"], (name, summary)
+    rows = summary["rows"]
+    assert rows["created"] == rows["removed"] > 10 and not rows["undeleted"], rows
+    assert not STORED, "the app's rows are all gone"

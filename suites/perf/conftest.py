@@ -3,6 +3,7 @@ checks judge. Load is sent only when asked for (`-m perf`): a post-deploy gate n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
@@ -14,13 +15,17 @@ import pytest
 
 from opsgate.core import outages
 from opsgate.core.verdict import CheckFailed
+from opsgate.load.cleanup import settle
+from opsgate.load.recorder import write_summary
 from opsgate.load.run import PerfRun, plan, run_locust
 from opsgate.load.verdict import thresholds, untrustworthy
 from opsgate.plugin.checks import component, parametrize
 from opsgate.plugin.inconclusive import Inconclusive
 from opsgate.plugin.options import TARGET_KEY
-from opsgate.probes.app import discover_login
+from opsgate.probes.app import discover_login, published_document
+from opsgate.probes.app import login as log_in
 from opsgate.probes.http import HttpClient, clear_text_host, server_of
+from opsgate.probes.openapi import item_template
 from opsgate.probes.prometheus import PrometheusApi
 from opsgate.report.files import reports_dir
 from opsgate.target import Target
@@ -101,7 +106,7 @@ def perf_run(request: pytest.FixtureRequest, perf: Perf, profile: str, target: T
     progress goes to the console as it runs."""
     elsewhere = request.config.getoption("perf_summary")
     if elsewhere:
-        return _judged_elsewhere(elsewhere, profile)
+        return _rows_settled(_judged_elsewhere(elsewhere, profile), perf, target)
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
 
@@ -126,10 +131,45 @@ def perf_run(request: pytest.FixtureRequest, perf: Perf, profile: str, target: T
         return PerfRun(profile, 0.0, failure=f"cannot find the app's login flow: {exc}")
     summary = perf_reports / f"{profile}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     credentials = target.app.credentials if target.app else None
-    run_plan = plan(perf, profile, target.app, login, target.ca_bundle, summary)
+    try:
+        published_item = _published_item(target, perf)
+    except CheckFailed as exc:
+        return PerfRun(profile, 0.0, failure=f"cannot read the app's OpenAPI document for perf.resource: {exc}")
+    run_plan = plan(perf, profile, target.app, login, target.ca_bundle, summary, published_item)
     echo(f"opsgate perf: {profile} profile, {run_plan['planned_s']:g} s planned, against {run_plan['base_url']}")
-    return run_locust(run_plan, perf, perf_reports, credentials.password.get_secret_value() if credentials else None,
-                      echo)
+    run = run_locust(run_plan, perf, perf_reports, credentials.password.get_secret_value() if credentials else None,
+                     echo)
+    _rows_settled(run, perf, target, login)
+    if run.summary:
+        write_summary(str(summary), run.summary)  # with what the gate removed and what is left
+    return run
+
+
+def _published_item(target: Target, perf: Perf) -> str | None:
+    """The resource's item URL template from the app's OpenAPI document, when the target gives none."""
+    app = target.app
+    if not perf.resource or perf.resource.item_path or not app:
+        return None
+    api = HttpClient(app.base_url, ca_bundle=target.ca_bundle, timeout=app.timeout_s)
+    document = published_document(api.call("GET", app.openapi_path))
+    return item_template(document, perf.resource.path) if document else None
+
+
+def _rows_settled(run: PerfRun, perf: Perf, target: Target, login: Login | None = None) -> PerfRun:
+    """The gate's own try at the rows the users could not remove (opsgate.load.cleanup), as the test user when the
+    resource needs the login; the run's summary records it (rows.removed_after, rows.left)."""
+    rows = run.summary.get("rows") if run.summary else None
+    base_url = perf.base_url or (target.app.base_url if target.app else None)
+    if not rows or not base_url:
+        return run
+    app, token = target.app, None
+    if rows["undeleted"] and perf.resource and perf.resource.auth and app and app.credentials:
+        api = HttpClient(app.base_url, ca_bundle=target.ca_bundle, timeout=app.timeout_s)
+        with contextlib.suppress(CheckFailed):  # no token: the deletes answer 401, and the check names that
+            flow = login or _login(target)
+            token = log_in(api, flow, app.credentials).access if flow else None
+    settle(rows, HttpClient(str(base_url), ca_bundle=target.ca_bundle, timeout=perf.timeout_s), token)
+    return run
 
 
 def _judged_elsewhere(path: Path, profile: str) -> PerfRun:

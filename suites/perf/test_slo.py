@@ -8,6 +8,7 @@ import pytest
 from pytest_html import extras as html_extras
 
 from opsgate.core.verdict import fail
+from opsgate.load.cleanup import still_there
 from opsgate.load.report import report_html
 from opsgate.load.run import PerfRun
 from opsgate.load.verdict import MIN_SAMPLES, RUNBOOK, Threshold, breaking_point, regression, steps, thresholds
@@ -57,7 +58,22 @@ def test_slo_holds(perf_run: PerfRun, threshold: Threshold) -> None:
         raise Inconclusive("perf/too-few-samples", f"{threshold.id} needs {needed} samples at least, the run had "
                            f"{samples}: lengthen the profile or add users")
     if not threshold.held(value):
-        fail(RUNBOOK[threshold.metric], threshold.said(value))
+        fail(RUNBOOK[threshold.metric], threshold.said(value, trusted(perf_run)))
+
+
+@pytest.mark.runbook("perf/rows-left-behind", "perf/run-failed")
+def test_no_rows_left_behind(perf_run: PerfRun, perf: Perf, request: pytest.FixtureRequest) -> None:
+    """Every row the load's users created is gone: removed by them, or by the gate after the run."""
+    rows = ran(perf_run).get("rows")
+    if not rows or (perf.locustfile and not rows["created"]):  # opsgate's own users note every row, even none
+        pytest.skip("no row was noted (perf.locustfile's users do not note theirs in opsgate.load.rows.LEDGER, or the "
+                    "summary is an older opsgate's): nothing to judge")
+    left: dict[str, str] = rows.get("left", rows["undeleted"])
+    if left:
+        fail("perf/rows-left-behind", f"{len(left)} of the {rows['created']} rows the load created are still in the "
+             f"app (the users' deletes and the gate's after the run failed): {still_there(left)}")
+    request.node.user_properties.append(("rows", f"{rows['created']} created, {rows['created']} removed "
+                                         f"({rows.get('removed_after', 0)} by the gate after the run)"))
 
 
 @pytest.mark.runbook("perf/slow-responses", "perf/generator-saturated", "perf/run-failed")
