@@ -23,6 +23,7 @@ from hdrh.histogram import HdrHistogram
 from pydantic import ValidationError
 
 from opsgate.load import profiles
+from opsgate.load.process_drift import process_budgets
 from opsgate.load.recorder import LOGIN, Recorder, histogram
 from opsgate.load.run import plan, run_locust
 from opsgate.load.verdict import Step, breaking_point, thresholds
@@ -282,6 +283,45 @@ def test_a_profile_of_its_own_slo_is_judged_by_it() -> None:
                 stress=StressProfile(slo=Slo(p95_ms=2000, error_rate_pct=5)))
     assert {(t.metric, t.limit) for t in thresholds(perf, "stress")} == {("p95_ms", 2000), ("error_rate_pct", 5)}
     assert {(t.metric, t.limit) for t in thresholds(perf, "load")} == {("p95_ms", 500)}
+
+
+# No /metrics and no drift queries: the soak's drift comes from the app's own processes alone (local.yml's budgets).
+WITHOUT_METRICS = {"prometheus": None, "perf": {"drift": None}}
+
+
+def test_the_app_process_is_judged_by_default_only_when_nothing_else_would_be() -> None:
+    def budgets(name: str, patch: dict[str, Any]) -> dict[str, float]:
+        return process_budgets(load_target(patched_target(name, patch)))
+
+    assert budgets("process-defaults", {"prometheus": None, "perf": {"drift": None, "process_drift": None}}) == \
+        {"memory": 100e6, "open files": 100, "threads": 50}
+    assert budgets("process-app-job", {"perf": {"drift": None, "process_drift": None}}) == {}, \
+        "an app job in Prometheus gives the default drift queries instead"
+    assert budgets("process-declared", {"prometheus": None, "perf": {"process_drift": {"threads": None}}}) == \
+        {"memory": 2000e6, "open files": 7200}, "declared budgets are judged whatever else is, null ones are not"
+
+
+@pytest.mark.stack
+def test_a_soak_without_metrics_judges_the_app_process_own_growth(stack: Stack, tmp_path: Path) -> None:
+    """Neither Prometheus nor drift queries: the processes holding app.port, sampled from /proc during a 20 s soak,
+    fail perf/resource-growth on app-memory-leak, with their evidence; open files and threads, not leaking, pass.
+    (targets/local.yml judges the same checks, so the fault matrix's healthy perf run passes them on the healthy
+    stack.) The budgets are local.yml's, a short soak's: its noise is hundreds of MB and threads per hour."""
+    target = patched_target("perf-process-drift", {**WITHOUT_METRICS, "perf": {
+        **WITHOUT_METRICS["perf"], "soak": {"duration_s": 20, "warmup_s": 4}}})
+    stack.inject("app-memory-leak")
+    try:
+        run = run_gate("perf", tmp_path, target=target, extra=("-k", "test_soak"))
+    finally:
+        stack.heal("app-memory-leak")
+    process = "test_soak::test_the_app_process_does_not_grow"
+    memory = run.verdicts[f"{process}[app process memory]"]
+    assert memory.outcome == "failed" and memory.runbook == "perf/resource-growth", run.output[-2000:]
+    assert re.search(r"MB first, [\d.]+ MB last, [\d.e+]+ MB per hour fitted over \d+ samples in \d+ s, summed over "
+                     r"pids \d+, \d+, \d+ on local://; the budget is 2000 MB per hour", memory.message), memory.message
+    assert {check: verdict.outcome for check, verdict in run.verdicts.items() if "memory" not in check} == {
+        f"{process}[app process open files]": "passed", f"{process}[app process threads]": "passed",
+        "test_soak::test_nothing_grows_during_the_soak[none]": "skipped"}
 
 
 def test_the_item_url_is_the_one_the_app_publishes() -> None:

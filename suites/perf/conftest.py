@@ -16,6 +16,7 @@ import pytest
 from opsgate.core import outages
 from opsgate.core.verdict import CheckFailed
 from opsgate.load.cleanup import settle
+from opsgate.load.process_drift import ProcessSampler, process_budgets
 from opsgate.load.recorder import write_summary
 from opsgate.load.run import PerfRun, plan, run_locust
 from opsgate.load.verdict import thresholds, untrustworthy
@@ -64,6 +65,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "drift" in metafunc.fixturenames:
         drifts = list(perf.drift if perf and perf.drift is not None else default_drift(target)) if perf else []
         parametrize(metafunc, "drift", drifts, lambda drift: drift.name, "perf.drift (or prometheus.app_job)")
+    if "process_budget" in metafunc.fixturenames:
+        parametrize(metafunc, "process_budget", list(process_budgets(target).items()),
+                    lambda budget: f"app process {budget[0]}", "perf.process_drift")
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +142,7 @@ def perf_run(request: pytest.FixtureRequest, perf: Perf, profile: str, target: T
     run_plan = plan(perf, profile, target.app, login, target.ca_bundle, summary, published_item)
     echo(f"opsgate perf: {profile} profile, {run_plan['planned_s']:g} s planned, against {run_plan['base_url']}")
     run = run_locust(run_plan, perf, perf_reports, credentials.password.get_secret_value() if credentials else None,
-                     echo)
+                     echo, _process_sampler(target, perf, profile))
     _rows_settled(run, perf, target, login)
     if run.summary:
         write_summary(str(summary), run.summary)  # with what the gate removed and what is left
@@ -170,6 +174,15 @@ def _rows_settled(run: PerfRun, perf: Perf, target: Target, login: Login | None 
             token = log_in(api, flow, app.credentials).access if flow else None
     settle(rows, HttpClient(str(base_url), ca_bundle=target.ca_bundle, timeout=perf.timeout_s), token)
     return run
+
+
+def _process_sampler(target: Target, perf: Perf, profile: str) -> ProcessSampler | None:
+    """A sampler of the app's own processes, when a soak judges their growth and the target says where they are
+    (without app.port, those checks skip saying so)."""
+    app = target.app
+    if profile != "soak" or not app or app.port is None or not process_budgets(target):
+        return None
+    return ProcessSampler(app.host, app.port, app.process, perf.drift_step_s)
 
 
 def _judged_elsewhere(path: Path, profile: str) -> PerfRun:
