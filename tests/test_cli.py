@@ -4,10 +4,15 @@ job's default selection comes from the target, a missing target is one line, and
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yaml
+
+from opsgate.target import load_target
 from tests.conftest import ROOT, gate_env
 
 OPSGATE = Path(sys.executable).parent / "opsgate"
@@ -58,3 +63,45 @@ def test_extras_names_what_the_selected_suites_need_for_what_the_target_configur
                     ("-m", "kubernetes"): ""}
     broken = opsgate("extras", "--target=missing.yml", cwd=tmp_path)
     assert broken.returncode == 4 and broken.stderr.startswith("opsgate extras: missing.yml: cannot read")
+
+
+def uncommented(text: str, *sections: str) -> str:
+    """The starter with its commented `sections` turned on, as a user would: `# ` removed from their lines."""
+    lines, inside = [], False
+    for line in text.splitlines():
+        inside = line in {f"# {section}:" for section in sections} or (inside and line.startswith("#   "))
+        lines.append(line.removeprefix("# ") if inside else line)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.stack
+def test_init_writes_a_starter_that_verifies_its_site_and_offers_backup_and_perf(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`opsgate init --ca-bundle`: the starter names the CA (relative to itself, as the loader reads it) and loads;
+    its commented backup and perf sections, uncommented, are valid: the users' requests are the app's GET
+    endpoints, their resource the collection with POST and its item URL as the OpenAPI document writes it."""
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "deploy").mkdir()
+    shutil.copy(ROOT / ".stack" / "pki" / "ca.pem", tmp_path / "certs" / "ca.pem")
+    result = opsgate("init", "https://localhost:18443", "--ca-bundle", "certs/ca.pem", "-o", "deploy/staging.yml",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    starter = tmp_path / "deploy" / "staging.yml"
+    text = starter.read_text()
+    assert yaml.safe_load(text)["ca_bundle"] == "../certs/ca.pem"
+    assert load_target(starter).ca_bundle == str(tmp_path / "certs" / "ca.pem"), "the loader finds it from there"
+    assert "\n# backup:\n" in text and "\n# perf:\n" in text, "offered, not switched on"
+    turned_on = tmp_path / "deploy" / "with-backup-and-perf.yml"
+    turned_on.write_text(uncommented(text, "backup", "perf"))
+    monkeypatch.setenv("OPSGATE_BACKUP_PASSWORD", "from-the-environment")
+    target = load_target(turned_on)
+    assert target.backup and target.backup.dumps and target.backup.pgbackrest and target.perf and target.app
+    assert [(r.path, r.auth) for r in target.perf.requests] == [(e.path, e.auth) for e in target.app.endpoints]
+    assert target.perf.resource and target.perf.resource.model_dump(include={"path", "item_path", "create"}) == {
+        "path": "/api/v1/items", "item_path": "/api/v1/items/{item_id}", "create": {"name": "opsgate load test"}}
+
+
+def test_init_refuses_a_ca_bundle_that_is_not_one_in_one_line(tmp_path: Path) -> None:
+    result = opsgate("init", "https://localhost:18443", "--ca-bundle", str(ROOT / "README.md"), cwd=tmp_path)
+    assert result.returncode != 0
+    assert result.stderr.strip() == f"opsgate init: --ca-bundle {ROOT / 'README.md'}: not a PEM file of CA certificates"

@@ -89,7 +89,7 @@ def test_init_writes_a_target_that_passes_with_only_credentials_added(variant: S
     assert init.returncode == 0, init.stderr
     target = yaml.safe_load(written.read_text())
     assert target["app"]["login"] == {"path": "/api/v1/login/access-token", "encoding": "form"}
-    target["ca_bundle"] = str(ca)
+    assert target["ca_bundle"] == str(ca), "init writes the CA it verified the site with"
     password = "${OPSGATE_DEMO_PASSWORD:-opsgate-demo-pw}"  # the one thing added by hand, as a new user would
     target["app"]["credentials"] = {"username": "demo@opsgate.test", "password": password}
     written.write_text(yaml.safe_dump(target))
