@@ -176,6 +176,33 @@ def test_the_source_tables_are_listed_however_the_suite_is_selected(markers: str
     assert "could not be listed" not in result.stdout, result.stdout[-2000:]
 
 
+LEAST_ROLE = "opsgate_least_backup"  # a role of this test's own, dropped after it
+
+
+def test_least_privileges_suffice_and_the_canary_names_what_it_lacks(stack: object) -> None:
+    """A backup role with pg_read_all_data alone (docs/operator-guide.md, the read-only modes): the round trip
+    dumps, restores and compares clean; its canary, a write into opsgate's own schema, fails naming the privilege
+    it lacks, and nothing is written into the application's schemas."""
+    password = "least-" + os.urandom(8).hex()
+    with admin_connection(APP_DB) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {LEAST_ROLE}")
+        conn.execute(f"CREATE ROLE {LEAST_ROLE} LOGIN PASSWORD '{password}' IN ROLE pg_read_all_data")
+    try:
+        source = f"postgresql://{LEAST_ROLE}:{password}@127.0.0.1:{PORTS['postgres']}/{APP_DB}"
+        run = round_trip(_backup_settings(source_dsn=source), write_canary=True)
+        assert run.failure is None, run.failure
+        comparison = run.compared()
+        assert comparison.source and not comparison.row_differences() and not comparison.content_differences()
+        failure = run.canary_failure
+        assert failure and failure.runbook == "backup/source-privileges", failure
+        said = str(failure)
+        assert said.startswith(f'the backup source role "{LEAST_ROLE}" cannot') and "opsgate" in said, said
+        assert "needs" in said and "GRANT" in said and password not in said, said
+    finally:
+        with admin_connection(APP_DB) as conn:
+            conn.execute(f"DROP ROLE IF EXISTS {LEAST_ROLE}")
+
+
 def test_production_gets_no_canary(tmp_path: Path, stack: object) -> None:
     path = patched_target("dr-production", {"environment": "production"})
     dsn = _backup_settings().source_dsn
