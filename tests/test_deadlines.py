@@ -13,9 +13,11 @@ import pytest
 from opsgate.core import outages
 from opsgate.core.deadline import DeadlineExceeded, deadline
 from opsgate.core.verdict import CheckFailed
+from opsgate.dr.pg_programs import CONNECT_TIMEOUT_S, PgPrograms, ProgramFailed
 from opsgate.plugin.sweep import postgres_probe as pg_probe
 from opsgate.plugin.sweep import sweep
 from opsgate.probes.postgres import Database
+from stack.components.postgres.server import PG_BIN
 from tests.conftest import run_pytest
 from tests.hostile import Hostile
 
@@ -80,3 +82,13 @@ def test_a_query_that_never_gets_an_answer_ends_at_its_deadline_and_is_not_retri
         with pytest.raises(CheckFailed, match="did not answer"):
             database.value("SELECT 2")  # the session is known dead: no second wait
         assert time.monotonic() - began < 1
+
+
+def test_a_postgres_program_gives_up_on_a_silent_server_at_its_connect_timeout() -> None:
+    """pg_dump, psql ... get libpq's connect timeout: a source that accepts and never answers fails in seconds, not
+    at the step's deadline (backup.step_timeout_s, 600 s by default)."""
+    programs = PgPrograms(PG_BIN, timeout_s=CONNECT_TIMEOUT_S + 30)
+    with Hostile("silent") as server, pytest.raises(ProgramFailed, match="timeout expired"):
+        began = time.monotonic()
+        programs.run("psql", "-w", "-d", f"postgresql://app@127.0.0.1:{server.port}/app", "-c", "select 1")
+    assert time.monotonic() - began < CONNECT_TIMEOUT_S + 5
