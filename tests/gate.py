@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +18,7 @@ import yaml
 from opsgate.plugin.inconclusive import EXIT_INCONCLUSIVE
 from stack.core import Stack
 from tests.conftest import ROOT, run_pytest
+from tests.hostile import Hostile
 from tests.matrix import Row
 
 LOCAL_TARGET = ROOT / "targets" / "local.yml"
@@ -99,17 +102,33 @@ def matches(pattern: str, check: str) -> bool:
     return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), check) is not None
 
 
+def _filled(patch: Any, where: str) -> Any:
+    """`patch` with "{hostile}" in its strings replaced by the row's hostile server's host:port."""
+    if isinstance(patch, dict):
+        return {key: _filled(value, where) for key, value in patch.items()}
+    return patch.replace("{hostile}", where) if isinstance(patch, str) else patch
+
+
 def assert_row(row: Row, stack: Stack, healthy: dict[str, GateRun], workdir: Path, base: Path) -> None:
     """Inject the row's fault, run its suite, heal; exactly the row's checks fail, each citing its section,
     and every other check keeps the outcome it had on the healthy stack."""
-    if row.fault:
-        stack.inject(row.fault)
-    try:
-        run = run_gate(row.suite, workdir, target=patched_target(row.name, row.target_patch, base), env=row.env)
-    finally:
+    with contextlib.ExitStack() as servers:
+        patch = row.target_patch
+        if row.hostile:
+            patch = _filled(patch, f"127.0.0.1:{servers.enter_context(Hostile(row.hostile)).port}")
         if row.fault:
-            stack.heal(row.fault)
+            stack.inject(row.fault)
+        began = time.monotonic()
+        try:
+            run = run_gate(row.suite, workdir, target=patched_target(row.name, patch, base), env=row.env)
+        finally:
+            if row.fault:
+                stack.heal(row.fault)
+        took_s = time.monotonic() - began
     assert run.verdicts, run.output[-3000:]
+    if row.within_s is not None:
+        assert took_s <= row.within_s, f"{row.name}: the run took {took_s:.0f} s; it must end within {row.within_s:g} s"
+        assert "opsgate: 1 root cause," in run.output, f"{row.name} must be one root cause: {run.output[-2000:]}"
     exit_code = EXIT_INCONCLUSIVE if row.inconclusive else 1
     assert run.returncode == exit_code, f"the gate must exit {exit_code} under {row.name}: {run.output[-2000:]}"
     errors = {check: v.message[:300] for check, v in run.verdicts.items() if v.outcome == "error"}

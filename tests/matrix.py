@@ -20,6 +20,9 @@ class Row:
     env: dict[str, str] = field(default_factory=dict)  # environment of the gate run (e.g. a wrong secret)
     target_patch: dict[str, Any] = field(default_factory=dict)  # merged into the shape's target file for the run
     inconclusive: bool = False  # the expected checks end INCONCLUSIVE (reported skipped) and the run exits 6
+    hostile: str | None = None  # a tests/hostile.py server of this kind runs for the row: "{hostile}" in the
+    # target_patch's strings is its host:port
+    within_s: float | None = None  # the run must end within this many seconds, naming exactly one root cause
 
 
 # What the app's users see when it cannot use its database (stopped, or the app's password no longer works).
@@ -451,12 +454,20 @@ BACKUP_ROWS = [
         expect={"test_rehearsal::*[dumps]": "backup/none-found"}),
     Row("backup-missing-roles", "backup", fault="backup-missing-roles",
         expect=rehearsal_restored("backup/roles-missing")),
+    # A table the backup role cannot read: named before pg_dump runs, and before each rehearsal compares.
     Row("backup-role-lacks-privilege", "backup", fault="backup-role-lacks-privilege", expect={
-        "test_round_trip::*": "backup/dump-failed",
-        # The live database has a table the existing backups (made before it) lack, and the gate cannot count it.
-        "test_rehearsal::test_restored_schema_matches_live[*]": "backup/schema-differs",
-        "test_rehearsal::test_restored_rows_match_live_within_tolerance[*]": "backup/rows-differ",
+        "test_round_trip::*": "backup/source-privileges",
+        **{f"test_rehearsal::{check}[{source}]": "backup/source-privileges" for source in ("dumps", "s3", "pgbackrest",
+           "snapshot") for check in ("test_restored_*", "test_rehearsal_within_rto_budget")},
     }),
+    # The source accepts TCP and never answers: found dead once by the start-of-run sweep, every check that needs
+    # the source its consequence (the volume archives do not), the run bounded.
+    Row("backup-source-silent", "backup", hostile="silent", within_s=60,
+        target_patch={"backup": {"source_dsn": "postgresql://app:x@{hostile}/app"}},
+        expect={"test_round_trip::*": "backup/source-unreachable", "test_rehearsal::*": "backup/source-unreachable"}),
+    # The backup role's password rotated, the gate's secret not: its own cause, not "nothing answers".
+    Row("backup-source-password-rotated", "backup", env={"OPSGATE_PG_PASSWORD": "not-the-app-password"}, within_s=60,
+        expect={"test_round_trip::*": "backup/source-auth-failed", "test_rehearsal::*": "backup/source-auth-failed"}),
     Row("s3-backup-unreadable", "backup", fault="s3-backup-unreadable",
         expect={"test_rehearsal::*[s3]": "backup/storage-unreadable"}),
     # The restored snapshot's DSN names the source under another spelling of its address (127.1 is 127.0.0.1):
