@@ -492,6 +492,12 @@ BACKUP_ROWS = [
         # Only this check sees it: the rows lost after the gap are within the row-count tolerance.
         "test_rehearsal::test_restore_replays_the_whole_archive[pgbackrest]": "backup/wal-gap",
     }),
+    # pgBackRest 2.45's verify exits 0 while it reports the backup invalid: the gate reads what it reports.
+    Row("pgbackrest-checksum-mismatch", "backup", fault="pgbackrest-checksum-mismatch", expect={
+        "test_rehearsal::test_newest_backup_is_readable[pgbackrest]": "backup/archive-unreadable",
+        "test_rehearsal::test_restore_replays_the_whole_archive[pgbackrest]": "backup/archive-unreadable",
+        **rehearsal_restored("backup/archive-unreadable", "pgbackrest"),
+    }),
     Row("pgbackrest-wal-gap-between-backups", "backup", fault="pgbackrest-wal-gap-between-backups", expect={
         # The newest backup replays from its own start: only the older one, replayed forward, needs the gap.
         "test_rehearsal::test_point_in_time_restore_reaches_its_target[between-backups]": "backup/pitr-failed",

@@ -65,7 +65,6 @@ APP = AppSettings(
     items_collection="full",
 )
 ROTATED_PASSWORD = "rotated-by-opsgate-fault"
-CHECKSUM_FLIP_BYTES = 16
 
 
 def _files() -> dict[Path, str]:
@@ -123,24 +122,6 @@ def _rotate_backup_password(_stack: Controller) -> None:
         conn.execute(f"ALTER ROLE {BACKUP_ROLE} PASSWORD '{ROTATED_PASSWORD}'")
 
 
-def newest_backup_file() -> Path:
-    """The largest file the newest backup of the stanza stored (an incremental stores what changed)."""
-    label = pgbackrest.backups(REPOSITORY)[-1]["label"]
-    stored = (REPOSITORY.repo / "backup" / REPOSITORY.stanza / label / "pg_data").rglob("*")
-    return max((path for path in stored if path.is_file()), key=lambda path: path.stat().st_size)
-
-
-def _flip_backup_bytes(_stack: Controller) -> None:
-    """Bytes in the middle of one file of the newest backup inverted, its size unchanged (bit rot, a bad disk):
-    `pgbackrest verify` reports `checksum invalid` and, in 2.45, still exits 0."""
-    path = newest_backup_file()
-    data = bytearray(path.read_bytes())
-    middle = len(data) // 2
-    for offset in range(middle, min(middle + CHECKSUM_FLIP_BYTES, len(data))):
-        data[offset] ^= 0xFF
-    path.write_bytes(bytes(data))
-
-
 def component() -> Component:
     return Component(
         "debian",
@@ -149,7 +130,7 @@ def component() -> Component:
             Fault("debian-backup-password-rotated", "the backup role's password changes on the debian cluster "
                   "(the target keeps the old one)", _rotate_backup_password, ("postgres-debian",)),
             Fault("debian-pgbackrest-checksum", "bytes of one file of the newest backup in the debian stanza are "
-                  "changed, its size kept", _flip_backup_bytes,
+                  "changed, its size kept", lambda _stack: pgbackrest.change_backup_bytes(REPOSITORY),
                   undo=lambda _stack: pgbackrest.make_repository(REPOSITORY)),
             Fault("debian-writes-fail", "app-debian answers every PUT on an item with 404",
                   restart_with(APP, OPSGATE_APP_UPDATES_NOT_FOUND="1"), ("app-debian",)),

@@ -8,10 +8,13 @@ Made after the app is ready (see stack.components.backups.ensure_backups) and ag
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -29,6 +32,7 @@ CREATE_AFTER_BACKUP = (f"CREATE TABLE {AFTER_BACKUP_TABLE} "
 # Incompressible rows before the full backup: data, not schema, makes most of a dump's size, as in real databases
 # (so the size of a dump that lost its data falls far, and one without a small table barely moves).
 FILLER_ROWS = 2000
+CHANGED_BYTES = 16  # of a backup's file, by the checksum fault
 
 
 def pgbackrest(*args: str, timeout: float = 300, repository: Repository = PRIMARY) -> str:
@@ -65,7 +69,21 @@ def _archive_past_the_newest_backup(repository: Repository) -> None:
             archive_now(conn, repository)
 
 
+@contextlib.contextmanager
+def _one_maker(repository: Repository) -> Iterator[None]:
+    """One process at a time makes a repository: a heal and another run's `up` rebuilding the same one at once
+    removed each other's archive.info, and WAL archiving stalled."""
+    with (repository.home / "making.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def make_repository(repository: Repository = PRIMARY) -> None:
+    with _one_maker(repository):
+        _make_repository(repository)
+
+
+def _make_repository(repository: Repository) -> None:
     """A fresh stanza: filler rows, full backup, a change, incremental backup, then archived WAL past it."""
     shutil.rmtree(repository.repo, ignore_errors=True)
     repository.repo.mkdir(parents=True)
@@ -86,8 +104,9 @@ def make_repository(repository: Repository = PRIMARY) -> None:
 
 
 def ensure_repository(repository: Repository = PRIMARY) -> None:
-    if not (repository.repo / "backup" / repository.stanza).exists() or len(backups(repository)) < 2:
-        make_repository(repository)
+    with _one_maker(repository):
+        if not (repository.repo / "backup" / repository.stanza).exists() or len(backups(repository)) < 2:
+            _make_repository(repository)
 
 
 def _archived(repository: Repository) -> list[Path]:
@@ -123,9 +142,29 @@ def _remove_a_segment(_stack: Controller) -> None:
     after[0].unlink()
 
 
+def newest_backup_file(repository: Repository = PRIMARY) -> Path:
+    """The largest file the newest backup of the stanza stored (an incremental stores what changed)."""
+    label = backups(repository)[-1]["label"]
+    stored = (repository.repo / "backup" / repository.stanza / label / "pg_data").rglob("*")
+    return max((path for path in stored if path.is_file()), key=lambda path: path.stat().st_size)
+
+
+def change_backup_bytes(repository: Repository = PRIMARY) -> None:
+    """Bytes in the middle of one file of the newest backup inverted, its size unchanged (bit rot, a bad disk):
+    `pgbackrest verify` reports `checksum invalid` and, in 2.45, still exits 0."""
+    path = newest_backup_file(repository)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    for offset in range(middle, min(middle + CHANGED_BYTES, len(data))):
+        data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
 FAULTS = (
     Fault("pgbackrest-wal-gap", "a WAL segment archived after the newest pgBackRest backup is removed",
           _remove_a_segment, undo=lambda _stack: make_repository()),
+    Fault("pgbackrest-checksum-mismatch", "bytes of a file of the newest pgBackRest backup are changed, its size "
+          "kept", lambda _stack: change_backup_bytes(), undo=lambda _stack: make_repository()),
     Fault("pgbackrest-wal-gap-between-backups", "a WAL segment archived between the two newest pgBackRest backups "
           "is removed", _remove_between_backups, undo=lambda _stack: make_repository()),
 )
