@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from opsgate.load import profiles
 from opsgate.load.process_drift import process_budgets
 from opsgate.load.recorder import LOGIN, Recorder, histogram
+from opsgate.load.report import report_html
 from opsgate.load.run import plan, run_locust
 from opsgate.load.verdict import Step, breaking_point, thresholds
 from opsgate.probes.openapi import item_template
@@ -428,3 +429,16 @@ def test_a_template_style_api_is_loaded_at_its_own_urls(tmp_path: Path) -> None:
     rows = summary["rows"]
     assert rows["created"] == rows["removed"] > 10 and not rows["undeleted"], rows
     assert not STORED, "the app's rows are all gone"
+
+
+def test_the_report_shows_the_top_failures_and_the_rows_left(tmp_path: Path) -> None:
+    summary = {"total": {"count": 90, "errors": 30, "rps": 9.0}, "duration_s": 10, "most_users": 5, "requests": {},
+               "windows": [], "generator": {},
+               "failures": [{"name": "PUT /api/v1/items/{id}", "method": "PUT", "error": "HTTP 404, expected 200/204",
+                             "occurrences": 30}],
+               "rows": {"created": 30, "removed": 28, "removed_after": 1,
+                        "left": {"https://app.example/api/v1/items/7": "DELETE answered 403"}}}
+    html = report_html("load", "fail", [], [], summary, [], None, None, tmp_path)
+    assert "<td>PUT /api/v1/items/{id}</td><td>HTTP 404, expected 200/204</td><td>30</td>" in html
+    assert "created: 30, removed by them 28, by the\ngate after the run 1, left 1: " \
+        "https://app.example/api/v1/items/7 (DELETE answered 403)" in html
