@@ -176,6 +176,23 @@ def test_the_source_tables_are_listed_however_the_suite_is_selected(markers: str
     assert "could not be listed" not in result.stdout, result.stdout[-2000:]
 
 
+def _app_schemas_tables(dsn: str) -> set[str]:
+    """Every table in the application's schemas, opsgate's leftovers there included."""
+    with pg_content.connect(dsn, timeout_s=10) as conn:
+        return {name for (name,) in conn.execute(pg_content.TABLES)}
+
+
+def test_the_canary_is_written_into_a_schema_of_its_own(stack: object) -> None:
+    """Not into the application's schemas: opsgate.canary, created when missing, restored with the backup."""
+    dsn = _backup_settings().source_dsn
+    before = _app_schemas_tables(dsn)
+    run = round_trip(_backup_settings(), write_canary=True)
+    assert run.failure is None and run.canary_failure is None and run.canary_restored, run.failure or run.canary_failure
+    with pg_content.connect(dsn, timeout_s=10) as conn:
+        assert pg_content.has_row(conn, pg_content.CANARY_TABLE, "id", run.canary or "")
+    assert _app_schemas_tables(dsn) == before, "the canary run added a table to the application's schemas"
+
+
 LEAST_ROLE = "opsgate_least_backup"  # a role of this test's own, dropped after it
 
 
