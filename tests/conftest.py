@@ -24,6 +24,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stack: self-tests that drive the reference stack")
 
 
+# Modules that change the stack's shape run last, in this order: the variant takes the whole stack over and
+# gives it back as the default; the debian extension then comes and goes beside that default.
+SHAPE_MODULES = ("test_variant_shape.py", "test_debian_shape.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return SHAPE_MODULES.index(item.path.name) + 1 if item.path.name in SHAPE_MODULES else 0
+
+    items.sort(key=rank)  # stable: every other test keeps its order
+
+
 @pytest.fixture(scope="session")
 def stack() -> Stack:
     """The running reference stack; `up` is idempotent and heals any fault a crashed test left behind."""

@@ -23,6 +23,7 @@ from tests.matrix import Row
 
 LOCAL_TARGET = ROOT / "targets" / "local.yml"
 VARIANT_TARGET = ROOT / "targets" / "variant.yml"  # the stack's variant shape
+DEBIAN_TARGET = ROOT / "targets" / "debian.yml"  # the stack's debian shape
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,9 @@ def _filled(patch: Any, where: str) -> Any:
     return patch.replace("{hostile}", where) if isinstance(patch, str) else patch
 
 
-def assert_row(row: Row, stack: Stack, healthy: dict[str, GateRun], workdir: Path, base: Path) -> None:
+def assert_row(row: Row, stack: Stack, healthy: dict[str, GateRun], workdir: Path, base: Path) -> GateRun:
     """Inject the row's fault, run its suite, heal; exactly the row's checks fail, each citing its section,
-    and every other check keeps the outcome it had on the healthy stack."""
+    and every other check keeps the outcome it had on the healthy stack. The run, for a row's own assertions."""
     with contextlib.ExitStack() as servers:
         patch = row.target_patch
         if row.hostile:
@@ -149,3 +150,4 @@ def assert_row(row: Row, stack: Stack, healthy: dict[str, GateRun], workdir: Pat
         and verdict.outcome != getattr(healthy[row.suite].verdicts.get(check), "outcome", None)
     }
     assert not unexpected, f"checks outside the row changed state: {unexpected}"
+    return run

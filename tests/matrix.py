@@ -632,3 +632,29 @@ NOT_EXERCISED = {
     "test_grafana::*": "Grafana is not installable here: tests/test_grafana_contract.py runs these checks against "
     "recorded responses of its API",
 }
+
+# The debian shape (`python -m stack up --shape debian`, beside the default; targets/debian.yml): a Debian-style
+# PostgreSQL cluster with its own pgBackRest stanza and nightly plain-SQL dumps, the public template's items API.
+# Its rows prove the DR rehearsal and the load gate on a layout we did not build (tests/test_debian_shape.py).
+DEBIAN_ROWS = [
+    # One root cause: the source refuses the backup role; every backup check fails as its consequence.
+    Row("debian-backup-password-rotated", "backup", fault="debian-backup-password-rotated", within_s=60,
+        expect={"*": "backup/source-auth-failed"}),
+    # Found dead once at the start of the run, the rest its consequences; the run bounded.
+    Row("debian-silent-source", "backup", hostile="silent", within_s=60,
+        target_patch={"backup": {"source_dsn": "postgresql://backup:x@{hostile}/app"}},
+        expect={"*": "backup/source-unreachable"}),
+    # pgBackRest 2.45's verify reports `checksum invalid` and exits 0: the checks read what it reports.
+    Row("debian-pgbackrest-checksum", "backup", fault="debian-pgbackrest-checksum", expect={
+        "test_rehearsal::test_newest_backup_is_readable[pgbackrest]": "backup/archive-unreadable",
+        "test_rehearsal::test_restore_replays_the_whole_archive[pgbackrest]": "backup/archive-unreadable",
+        **rehearsal_restored("backup/archive-unreadable", "pgbackrest"),
+    }),
+    # Every update answers 404: the error rate fails naming them, and every row the users made is removed
+    # (test_slo::test_no_rows_left_behind keeps its healthy pass).
+    Row("debian-writes-fail", "perf", fault="debian-writes-fail", expect={
+        "test_slo::test_slo_holds[all requests error rate]": "perf/error-rate"}),
+    # No /metrics: the processes holding app.port, sampled from /proc, show the growth.
+    Row("debian-memory-leak", "perf", fault="debian-memory-leak", expect={
+        "test_soak::test_the_app_process_does_not_grow[app process memory]": "perf/resource-growth"}),
+]

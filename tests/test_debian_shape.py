@@ -1,0 +1,117 @@
+"""The reference stack's debian shape: beside the default shape, a PostgreSQL cluster laid out the Debian way with
+its own pgBackRest stanza and nightly plain-SQL dumps, and the public template's items API; targets/debian.yml
+written from the docs only. The DR suite and the load gate pass it healthy, and its faults fail exactly their
+checks (tests/matrix.py DEBIAN_ROWS). Runs after the variant's module (tests/conftest.py orders them), and only
+starts and stops the extension: the default shape's servers keep running throughout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from stack.components.debian import CONFIG, DATA, ETC, MOVED_TO_ETC, REPOSITORY
+from stack.config import APP_DB, PORTS
+from stack.core import Stack
+from stack.process import StackError
+from stack.shapes import DEBIAN, DEFAULT
+from tests.gate import DEBIAN_TARGET, GateRun, assert_row, run_gate
+from tests.matrix import DEBIAN_ROWS, Row
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def debian(stack: Stack) -> Iterator[Stack]:
+    debian = Stack(DEBIAN.name)
+    debian.up()
+    yield debian
+    Stack(DEFAULT.name).up()
+
+
+@pytest.fixture(scope="module")
+def healthy(debian: Stack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, GateRun]:
+    """The baselines of the rows, one after the other: the load's rows would move the rehearsal's row counts."""
+    return {suite: run_gate(suite, tmp_path_factory.mktemp(f"debian-{suite}"), target=DEBIAN_TARGET)
+            for suite in ("backup", "perf")}
+
+
+def items() -> int:
+    with REPOSITORY.superuser(APP_DB) as conn:
+        return conn.execute("SELECT count(*) FROM items").fetchone()[0]
+
+
+def pids(stack: Stack) -> dict[str, int | None]:
+    return {row.name: row.pid for row in stack.status()}
+
+
+def test_the_extension_comes_and_goes_beside_the_running_default(debian: Stack) -> None:
+    default = Stack(DEFAULT.name)
+    before = pids(default)
+    default.up()
+
+    def extension() -> dict[str, str]:
+        return {row.name: row.state for row in debian.status() if row.name not in before}
+
+    assert extension() == {"postgres-debian": "down", "app-debian": "down"}
+    debian.up()
+    assert pids(default) == before, "the default shape's servers must not be restarted"
+    assert extension() == {"postgres-debian": "up", "app-debian": "up"}
+    with pytest.raises(StackError, match="runs as shape debian"):
+        Stack("variant").up()
+
+
+def test_the_cluster_keeps_its_configuration_outside_the_data_directory(debian: Stack) -> None:
+    assert not [name for name in MOVED_TO_ETC if (DATA / name).exists()]
+    assert all((ETC / name).exists() for name in MOVED_TO_ETC)
+    with REPOSITORY.superuser("postgres") as conn:
+        shown = {name: conn.execute(f"SHOW {name}").fetchone()[0]
+                 for name in ("config_file", "data_directory", "shared_preload_libraries", "archive_mode")}
+    assert shown == {"config_file": str(CONFIG), "data_directory": str(DATA),
+                     "shared_preload_libraries": "pg_stat_statements", "archive_mode": "on"}
+
+
+def test_the_slashless_collection_is_redirected(debian: Stack) -> None:
+    base = f"http://127.0.0.1:{PORTS['app_debian']}/api/v1/items"
+    answer = requests.post(base, json={"name": "x"}, timeout=5, allow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (307, f"{base}/")
+
+
+def test_healthy_debian_passes_the_backup_suite(healthy: dict[str, GateRun]) -> None:
+    run = healthy["backup"]
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.verdicts and not run.failed()
+
+
+def test_healthy_debian_passes_a_soak(healthy: dict[str, GateRun]) -> None:
+    """The target's own profile: the SLOs and the app process's growth, without /metrics."""
+    run = healthy["perf"]
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.verdicts["test_soak::test_the_app_process_does_not_grow[app process memory]"].outcome == "passed"
+
+
+def test_healthy_debian_passes_a_load_profile(debian: Stack, tmp_path: Path) -> None:
+    before = items()
+    run = run_gate("perf", tmp_path, target=DEBIAN_TARGET, extra=("--perf-profile=load",))
+    assert run.returncode == 0, run.output[-3000:]
+    assert not run.failed()
+    assert run.verdicts["test_slo::test_no_rows_left_behind"].outcome == "passed"
+    assert items() == before
+
+
+def test_every_debian_only_fault_has_a_row() -> None:
+    only_here = {fault.name for fault in DEBIAN.faults} - {fault.name for fault in DEFAULT.faults}
+    assert only_here - {row.fault for row in DEBIAN_ROWS} == set()
+
+
+@pytest.mark.parametrize("row", DEBIAN_ROWS, ids=[row.name for row in DEBIAN_ROWS])
+def test_debian_fault_fails_exactly_its_checks(row: Row, debian: Stack, healthy: dict[str, GateRun],
+                                               tmp_path: Path) -> None:
+    before = items()
+    run = assert_row(row, debian, healthy, tmp_path, DEBIAN_TARGET)
+    if row.fault == "debian-writes-fail":
+        message = run.verdicts["test_slo::test_slo_holds[all requests error rate]"].message
+        assert "PUT" in message and "404" in message, message
+        assert items() == before, "the load test left rows of its own in the app's table"
