@@ -220,6 +220,32 @@ def test_least_privileges_suffice_and_the_canary_names_what_it_lacks(stack: obje
             conn.execute(f"DROP ROLE IF EXISTS {LEAST_ROLE}")
 
 
+def test_the_canary_schema_needs_create_on_the_database_alone(stack: object) -> None:
+    """In a database without opsgate's schema, a role without CREATE on it is told that privilege; granted it (and
+    nothing else), the role creates the schema and its canary comes back."""
+    password, database = "least-" + os.urandom(8).hex(), "opsgate_canary_db"
+    with admin_connection("postgres") as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        conn.execute(f"DROP ROLE IF EXISTS {LEAST_ROLE}")
+        conn.execute(f"CREATE ROLE {LEAST_ROLE} LOGIN PASSWORD '{password}'")
+        conn.execute(f"CREATE DATABASE {database}")
+    try:
+        settings = _backup_settings(
+            source_dsn=f"postgresql://{LEAST_ROLE}:{password}@127.0.0.1:{PORTS['postgres']}/{database}")
+        refused = round_trip(settings, write_canary=True)
+        assert refused.failure is None and refused.canary_failure, refused.failure
+        assert f"needs CREATE ON DATABASE {database}" in str(refused.canary_failure), refused.canary_failure
+        with admin_connection("postgres") as conn:
+            conn.execute(f"GRANT CREATE ON DATABASE {database} TO {LEAST_ROLE}")
+        written = round_trip(settings, write_canary=True)
+        assert written.failure is None and written.canary_failure is None and written.canary_restored, \
+            written.failure or written.canary_failure
+    finally:
+        with admin_connection("postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            conn.execute(f"DROP ROLE IF EXISTS {LEAST_ROLE}")
+
+
 def test_production_gets_no_canary(tmp_path: Path, stack: object) -> None:
     path = patched_target("dr-production", {"environment": "production"})
     dsn = _backup_settings().source_dsn
