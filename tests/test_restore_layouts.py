@@ -2,11 +2,16 @@
 copy's data directory made as other layouts leave it: a Debian cluster's (pg_createcluster keeps postgresql.conf,
 pg_hba.conf and pg_ident.conf in /etc/postgresql: the backup holds none) and a RHEL one's (postgresql.conf in the
 data directory, including a file of the source's machine the gate's does not have). The copy starts on the gate's
-own configuration and the source's settings recovery needs; without them, the failure names the setting."""
+own configuration and the source's settings recovery needs; without them, the failure names the setting. And a copy
+of the repository with bytes of its newest backup changed (the matrix row pgbackrest-checksum-mismatch, on a copy
+of its own): pgbackrest verify exits 0, and the gate reads what it reports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +23,11 @@ from opsgate.dr.pgbackrest_repo import Repository
 from opsgate.dr.scratch_postgres import ScratchPostgres, SourceSettings, source_settings
 from opsgate.target import load_target
 from opsgate.target.backup import Backup
+from stack.components import pgbackrest
 from stack.components.pgbackrest import AFTER_BACKUP_TABLE
+from stack.components.postgres import archive
+from stack.components.postgres.archive import PRIMARY
+from stack.files import give_to_service_user
 from tests.gate import LOCAL_TARGET
 
 pytestmark = pytest.mark.stack
@@ -92,3 +101,31 @@ def test_declared_settings_win_and_are_spelled_for_postgresql(stack: object) -> 
         carried = source_settings(conn, declared.server_settings())
     assert carried.values["max_prepared_transactions"] == "7" and carried.values["jit"] == "off", carried
     assert carried.values["max_connections"] == "50" and not carried.unshown, carried
+
+
+@pytest.fixture
+def repository_copy(stack: object) -> Iterator[archive.Repository]:
+    """The stack's repository copied (its configuration pointed at the copy), owned by the service account."""
+    home = Path(tempfile.mkdtemp(prefix="opsgate-repo-copy-"))
+    try:
+        shutil.copytree(PRIMARY.repo, home / "repo")
+        for state in ("log", "lock", "spool"):
+            (home / state).mkdir()
+        (home / "pgbackrest.conf").write_text(PRIMARY.config.read_text().replace(str(PRIMARY.home), str(home)))
+        give_to_service_user(home, *home.rglob("*"))
+        yield dataclasses.replace(PRIMARY, home=home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_a_backup_whose_bytes_changed_is_unreadable_though_verify_exits_0(
+        repository_copy: archive.Repository) -> None:
+    settings = _settings()
+    assert settings.pgbackrest is not None
+    copy = Repository(settings.pgbackrest.model_copy(update={"config": str(repository_copy.config)}), 120)
+    assert copy.verify() >= 2
+    pgbackrest.change_backup_bytes(repository_copy)
+    with pytest.raises(CheckFailed) as failed:
+        copy.verify()
+    said = str(failed.value)
+    assert failed.value.runbook == "backup/archive-unreadable" and "checksum invalid: 1" in said, said
