@@ -6,14 +6,18 @@ starts and stops the extension: the default shape's servers keep running through
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
+import psycopg
 import pytest
 import requests
 
-from stack.components.debian import CONFIG, DATA, ETC, MOVED_TO_ETC, REPOSITORY
-from stack.config import APP_DB, PORTS
+from stack import process
+from stack.components import pgbackrest
+from stack.components.debian import BACKUP_ROLE, CONFIG, DATA, DEMO_USER, ETC, MOVED_TO_ETC, REPOSITORY
+from stack.config import APP_DB, PORTS, SECRETS, app_dsn
 from stack.core import Stack
 from stack.process import StackError
 from stack.shapes import DEBIAN, DEFAULT
@@ -21,6 +25,8 @@ from tests.gate import DEBIAN_TARGET, GateRun, assert_row, run_gate
 from tests.matrix import DEBIAN_ROWS, Row
 
 pytestmark = pytest.mark.stack
+APP_URL = f"http://127.0.0.1:{PORTS['app_debian']}/api/v1"
+BACKUP_DSN = app_dsn(BACKUP_ROLE, "OPSGATE_PG_BACKUP_PASSWORD", "postgres_debian")
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +80,7 @@ def test_the_cluster_keeps_its_configuration_outside_the_data_directory(debian: 
 
 
 def test_the_slashless_collection_is_redirected(debian: Stack) -> None:
-    base = f"http://127.0.0.1:{PORTS['app_debian']}/api/v1/items"
+    base = f"{APP_URL}/items"
     answer = requests.post(base, json={"name": "x"}, timeout=5, allow_redirects=False)
     assert (answer.status_code, answer.headers["location"]) == (307, f"{base}/")
 
@@ -101,9 +107,66 @@ def test_healthy_debian_passes_a_load_profile(debian: Stack, tmp_path: Path) -> 
     assert items() == before
 
 
-def test_every_debian_only_fault_has_a_row() -> None:
+def backup_role_logs_in() -> bool:
+    try:
+        psycopg.connect(BACKUP_DSN, connect_timeout=5).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def verify_reports() -> str:
+    """What pgbackrest verify says of the stanza ("status: ok" or "status: error"), whatever its exit code."""
+    out = pgbackrest.pgbackrest("verify", "--log-level-console=info", repository=REPOSITORY)
+    return "status: error" if "status: error" in out else "status: ok"
+
+
+def update_status() -> int:
+    """The status of an update of a row made for it (the row removed again)."""
+    login = requests.post(f"{APP_URL}/login/access-token", timeout=5,
+                          data={"username": DEMO_USER, "password": SECRETS["OPSGATE_DEMO_PASSWORD"]})
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    item = requests.post(f"{APP_URL}/items/", json={"name": "observed"}, headers=auth, timeout=5).json()["id"]
+    try:
+        return requests.put(f"{APP_URL}/items/{item}", json={"name": "x"}, headers=auth, timeout=5).status_code
+    finally:
+        requests.delete(f"{APP_URL}/items/{item}", headers=auth, timeout=5)
+
+
+def app_grows() -> bool:
+    """Whether 100 item-list requests leave app-debian's process over 10 MB larger."""
+    app = psutil.Process(process.running_pid("app-debian"))
+    before = app.memory_info().rss
+    for _ in range(100):
+        requests.get(f"{APP_URL}/items/", timeout=5)
+    return app.memory_info().rss - before > 10_000_000
+
+
+# fault -> (observation, healthy, broken), read straight from the servers, not through opsgate's checks
+OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
+    "debian-backup-password-rotated": (backup_role_logs_in, True, False),
+    "debian-pgbackrest-checksum": (verify_reports, "status: ok", "status: error"),
+    "debian-writes-fail": (update_status, 200, 404),
+    "debian-memory-leak": (app_grows, False, True),
+}
+
+
+@pytest.mark.parametrize("name", OBSERVATIONS)
+def test_fault_breaks_and_heal_restores(debian: Stack, name: str) -> None:
+    observe, healthy, broken = OBSERVATIONS[name]
+    assert observe() == healthy, "the extension must be healthy before the fault"
+    debian.inject(name)
+    try:
+        assert observe() == broken
+    finally:
+        debian.heal(name)
+    assert observe() == healthy
+
+
+def test_every_debian_only_fault_has_a_row_and_an_observation() -> None:
     only_here = {fault.name for fault in DEBIAN.faults} - {fault.name for fault in DEFAULT.faults}
     assert only_here - {row.fault for row in DEBIAN_ROWS} == set()
+    assert only_here == set(OBSERVATIONS)
 
 
 @pytest.mark.parametrize("row", DEBIAN_ROWS, ids=[row.name for row in DEBIAN_ROWS])
