@@ -6,6 +6,7 @@ starts and stops the extension: the default shape's servers keep running through
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from stack.config import APP_DB, PORTS, SECRETS, app_dsn
 from stack.core import Stack
 from stack.process import StackError
 from stack.shapes import DEBIAN, DEFAULT
-from tests.gate import DEBIAN_TARGET, GateRun, assert_row, run_gate
+from tests.conftest import run_pytest
+from tests.gate import DEBIAN_TARGET, GateRun, assert_row, patched_target, run_gate
 from tests.matrix import DEBIAN_ROWS, Row
 
 pytestmark = pytest.mark.stack
@@ -105,6 +107,22 @@ def test_healthy_debian_passes_a_load_profile(debian: Stack, tmp_path: Path) -> 
     assert not run.failed()
     assert run.verdicts["test_slo::test_no_rows_left_behind"].outcome == "passed"
     assert items() == before
+
+
+def test_the_logins_are_kept_out_of_the_traffic_percentiles(debian: Stack, tmp_path: Path) -> None:
+    """Each user's login (a bcrypt hash: ~0.3 s, five at once) is a request name of its own, judged by its own SLO;
+    the traffic's figures are the reads' and writes' alone, so the logins cannot set its p99."""
+    target = patched_target("debian-login", {"perf": {"slo_by_request": {"login": {"error_rate_pct": 0}}}},
+                            DEBIAN_TARGET)
+    gate = run_pytest("-m", "perf", f"--target={target}", "--perf-profile=load", "-k", "slo_holds",
+                      env={"OPSGATE_REPORTS_DIR": str(tmp_path)})
+    assert gate.returncode == 0, gate.stdout[-3000:]
+    assert "test_slo_holds[login error rate] PASSED" in gate.stdout
+    summary = json.loads(next((tmp_path / "perf").glob("load-*.json")).read_text())
+    login, total = summary["requests"]["login"], summary["total"]
+    assert login["count"] == summary["asked_users"]  # one each, at its start
+    assert total["count"] == sum(figures["count"] for name, figures in summary["requests"].items() if name != "login")
+    assert total["max_ms"] < login["max_ms"], "the slowest login is not among the traffic's samples"
 
 
 def backup_role_logs_in() -> bool:
