@@ -133,12 +133,6 @@ def backup_role_logs_in() -> bool:
     return True
 
 
-def verify_reports() -> str:
-    """What pgbackrest verify says of the stanza ("status: ok" or "status: error"), whatever its exit code."""
-    out = pgbackrest.pgbackrest("verify", "--log-level-console=info", repository=REPOSITORY)
-    return "status: error" if "status: error" in out else "status: ok"
-
-
 def update_status() -> int:
     """The status of an update of a row made for it (the row removed again)."""
     login = requests.post(f"{APP_URL}/login/access-token", timeout=5,
@@ -163,7 +157,7 @@ def app_grows() -> bool:
 # fault -> (observation, healthy, broken), read straight from the servers, not through opsgate's checks
 OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
     "debian-backup-password-rotated": (backup_role_logs_in, True, False),
-    "debian-pgbackrest-checksum": (verify_reports, "status: ok", "status: error"),
+    "debian-pgbackrest-checksum": (lambda: pgbackrest.verify_status(REPOSITORY), "status: ok", "status: error"),
     "debian-writes-fail": (update_status, 200, 404),
     "debian-memory-leak": (app_grows, False, True),
 }

@@ -380,6 +380,7 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
         lambda: s3.BUCKET in {b["Name"] for b in s3.client().list_buckets()["Buckets"]}, True, False),
     "pgbackrest-wal-gap": (archive_continuous_after_newest_backup, True, False),
     "pgbackrest-wal-gap-between-backups": (lambda: bool(pgbackrest.archived_between_backups()), True, False),
+    "pgbackrest-checksum-mismatch": (pgbackrest.verify_status, "status: ok", "status: error"),
     "volume-archive-truncated": (lambda: bool(newest_volume_archive()), True, False),
     "volume-archive-wrong-dir": (lambda: "data/wal" in newest_volume_archive(), True, False),
     "container-exited": (lambda: rig("worker").status, "running", "exited"),

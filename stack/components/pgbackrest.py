@@ -44,6 +44,12 @@ def pgbackrest(*args: str, timeout: float = 300, repository: Repository = PRIMAR
     return result.stdout
 
 
+def verify_status(repository: Repository = PRIMARY) -> str:
+    """What pgbackrest verify says of the stanza ("status: ok" or "status: error"): 2.45 exits 0 either way."""
+    said = pgbackrest("verify", "--log-level-console=info", repository=repository)
+    return "status: error" if "status: error" in said else "status: ok"
+
+
 def backups(repository: Repository = PRIMARY) -> list[dict]:
     info = json.loads(pgbackrest("info", "--output=json", repository=repository))
     return info[0]["backup"] if info else []
