@@ -105,7 +105,12 @@ BROKEN_TARGETS = {
     ),
     "bad-error-pattern": (
         MINIMAL + "containers:\n  compose_project: p\n  services: [{name: a}]\n  error_patterns: ['(unclosed']\n",
-        "containers.error_patterns: error pattern '(unclosed' is not a regular expression",
+        "containers.error_patterns[0]: '(unclosed' is not a regular expression",
+    ),
+    "error-pattern-read-as-a-backspace": (
+        MINIMAL + 'containers:\n  compose_project: p\n  services: [{name: a}]\n  error_patterns: ["\\bERROR\\b"]\n',
+        "containers.error_patterns[0]: '\\x08ERROR\\x08' holds the control character(s) '\\x08': a double-quoted "
+        "YAML string read its backslashes; write the pattern in single quotes",
     ),
     "bad-endpoint-path": (
         MINIMAL + APP + "  endpoints:\n    - {path: health}\n",
