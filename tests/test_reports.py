@@ -88,17 +88,24 @@ def test_destructive_checks_refuse_a_production_target(tmp_path: Path) -> None:
 
 def test_a_citation_the_check_did_not_declare_is_rejected(tmp_path: Path) -> None:
     """The runbook section a failure cites must be one the check declares: probes return facts, and a check that
-    cites some other component's section is a bug, reported as such rather than as a verdict."""
+    cites some other component's section is a bug, reported as such rather than as a verdict. A consequence of an
+    outage found this run cites its root cause's section, whatever the check declares: a verdict, not a bug."""
     target = tmp_path / "t.yml"
     target.write_text("name: t\nenvironment: staging\n")
     check = tmp_path / "test_cites.py"
     check.write_text(
         "import pytest\nfrom opsgate.core.verdict import fail\n\n"
         "@pytest.mark.runbook('app/health-down')\ndef test_declared():\n    fail('app/health-down', 'down')\n\n"
-        "@pytest.mark.runbook('app/health-down')\ndef test_undeclared():\n    fail('nginx/down', 'elsewhere')\n"
+        "@pytest.mark.runbook('app/health-down')\ndef test_undeclared():\n    fail('nginx/down', 'elsewhere')\n\n"
+        "@pytest.mark.runbook('app/health-down')\ndef test_consequence():\n"
+        "    from opsgate.core.outages import Outage\n"
+        "    proxy = Outage('nginx', 'localhost:443', 'not-tls', 'localhost:443 does not speak TLS')\n"
+        "    fail('tls/handshake-failed', proxy.seen_again, proxy)\n"
     )
     result = run_pytest(str(check), f"--target={target}", "--no-reports", "-c", str(ROOT / "pytest.ini"))
     assert result.returncode == 1, result.stdout[-2000:]
     assert "runbook app/health-down: " in result.stdout
     assert "UndeclaredCitation: test_undeclared cites runbook 'nginx/down', which its @pytest.mark.runbook does not " \
            "declare (app/health-down)" in result.stdout
+    assert "UndeclaredCitation: test_consequence" not in result.stdout
+    assert "runbook tls/handshake-failed: " in result.stdout, "the consequence cites its root cause's section"
