@@ -111,8 +111,9 @@ def _filled(patch: Any, where: str) -> Any:
 
 
 def assert_row(row: Row, stack: Stack, healthy: dict[str, GateRun], workdir: Path, base: Path) -> GateRun:
-    """Inject the row's fault, run its suite, heal; exactly the row's checks fail, each citing its section,
-    and every other check keeps the outcome it had on the healthy stack. The run, for a row's own assertions."""
+    """Inject the row's fault, run its suite, heal; exactly the row's checks fail, each citing its section, those
+    whose fact the fault takes away skip saying so, and every other check keeps the outcome it had on the healthy
+    stack. The run, for a row's own assertions."""
     with contextlib.ExitStack() as servers:
         patch = row.target_patch
         if row.hostile:
@@ -143,10 +144,16 @@ def assert_row(row: Row, stack: Stack, healthy: dict[str, GateRun], workdir: Pat
         for check in hits:
             assert failed[check].runbook == runbook, f"{check} cites {failed[check].runbook}, expected {runbook}"
             assert f"runbook {runbook}" in failed[check].message, f"{check}'s message must end with the runbook id"
+    for pattern, reason in row.skip.items():
+        hits = {check: v for check, v in run.verdicts.items() if matches(pattern, check)}
+        assert hits, f"{pattern} should skip under {row.name}; the checks: {sorted(run.verdicts)}"
+        for check, verdict in hits.items():
+            assert verdict.outcome == "skipped" and reason in verdict.message, \
+                f"{check} must skip saying {reason!r} under {row.name}: {verdict.outcome}: {verdict.message[:300]}"
     unexpected = {
         check: f"{healthy[row.suite].verdicts.get(check)} -> {verdict.outcome}: {verdict.message[:200]}"
         for check, verdict in run.verdicts.items()
-        if not any(matches(pattern, check) for pattern in row.expect)
+        if not any(matches(pattern, check) for pattern in (*row.expect, *row.skip))
         and verdict.outcome != getattr(healthy[row.suite].verdicts.get(check), "outcome", None)
     }
     assert not unexpected, f"checks outside the row changed state: {unexpected}"

@@ -19,7 +19,7 @@ def test_memory_below_limit(service: ContainerService, project: Project, engine:
                             containers_config: Containers) -> None:
     """One stats sample per running container with a memory limit (without one, the host's checks watch it)."""
     near = []
-    for container in project.of(service):
+    for container in project.present(service):
         if container.running and container.memory_limit:
             memory = engine.memory(container.id)
             if memory.pct >= containers_config.max_memory_pct:
@@ -32,7 +32,7 @@ def test_memory_below_limit(service: ContainerService, project: Project, engine:
 def test_logs_have_no_errors(service: ContainerService, project: Project, engine: Engine,
                              containers_config: Containers) -> None:
     found = []
-    for container in project.of(service):
+    for container in project.present(service):
         lines = matching_lines(engine.logs(container.id, containers_config.log_window_s),
                                containers_config.error_patterns)
         if lines:
