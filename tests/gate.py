@@ -110,6 +110,25 @@ def _filled(patch: Any, where: str) -> Any:
     return patch.replace("{hostile}", where) if isinstance(patch, str) else patch
 
 
+# A fault's observation, read straight from the servers (not through opsgate's checks): what to observe, the
+# healthy observation, the broken one.
+Observation = tuple[Callable[[], object], object, object]
+
+
+def assert_fault_observed(stack: Stack, name: str, observation: Observation) -> None:
+    """The stack is healthy, `name` injected breaks it, healed it is healthy again, as observed."""
+    observe, healthy, broken = observation
+    assert observe() == healthy, "the stack must be healthy before the fault"
+    stack.inject(name)
+    try:
+        assert name in stack.active_faults()
+        assert observe() == broken
+    finally:
+        stack.heal(name)
+    assert observe() == healthy
+    assert name not in stack.active_faults()
+
+
 def assert_row(row: Row, stack: Stack, healthy: dict[str, GateRun], workdir: Path, base: Path) -> GateRun:
     """Inject the row's fault, run its suite, heal; exactly the row's checks fail, each citing its section, those
     whose fact the fault takes away skip saying so, and every other check keeps the outcome it had on the healthy

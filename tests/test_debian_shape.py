@@ -7,7 +7,7 @@ starts and stops the extension: the default shape's servers keep running through
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -23,7 +23,7 @@ from stack.core import Stack
 from stack.process import StackError
 from stack.shapes import DEBIAN, DEFAULT
 from tests.conftest import run_pytest
-from tests.gate import DEBIAN_TARGET, GateRun, assert_row, patched_target, run_gate
+from tests.gate import DEBIAN_TARGET, GateRun, Observation, assert_fault_observed, assert_row, patched_target, run_gate
 from tests.matrix import DEBIAN_ROWS, Row
 
 pytestmark = pytest.mark.stack
@@ -155,7 +155,7 @@ def app_grows() -> bool:
 
 
 # fault -> (observation, healthy, broken), read straight from the servers, not through opsgate's checks
-OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
+OBSERVATIONS: dict[str, Observation] = {
     "debian-backup-password-rotated": (backup_role_logs_in, True, False),
     "debian-pgbackrest-checksum": (lambda: pgbackrest.verify_status(REPOSITORY), "status: ok", "status: error"),
     "debian-writes-fail": (update_status, 200, 404),
@@ -165,14 +165,7 @@ OBSERVATIONS: dict[str, tuple[Callable[[], object], object, object]] = {
 
 @pytest.mark.parametrize("name", OBSERVATIONS)
 def test_fault_breaks_and_heal_restores(debian: Stack, name: str) -> None:
-    observe, healthy, broken = OBSERVATIONS[name]
-    assert observe() == healthy, "the extension must be healthy before the fault"
-    debian.inject(name)
-    try:
-        assert observe() == broken
-    finally:
-        debian.heal(name)
-    assert observe() == healthy
+    assert_fault_observed(debian, name, OBSERVATIONS[name])
 
 
 def test_every_debian_only_fault_has_a_row_and_an_observation() -> None:
